@@ -1,0 +1,170 @@
+//! The generator's promises, tested on the real spec and on broken copies.
+
+use smartalex_mcp_codegen::{ErrorKind, generate};
+
+const SPEC: &str = include_str!("../../openapi/gateway.yaml");
+
+#[test]
+fn generated_surfaces_are_pinned() {
+    let g = generate(SPEC).expect("the real spec generates");
+    assert_eq!(g.spec.operations.len(), 28);
+    // Generated files say so, and must parse as Rust.
+    for (name, src) in [
+        ("tools", &g.tools),
+        ("dispatch", &g.dispatch),
+        ("client", &g.client),
+    ] {
+        assert!(
+            src.starts_with("// @generated"),
+            "{name} lacks the @generated marker"
+        );
+        syn::parse_file(src).unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
+    }
+    insta::assert_snapshot!("dispatch", g.dispatch);
+    insta::assert_snapshot!("tools", g.tools);
+}
+
+#[test]
+fn every_operation_has_exactly_one_dispatch_arm() {
+    let g = generate(SPEC).unwrap();
+    for op in &g.spec.operations {
+        let arm = format!("\"{}\" =>", op.tool_name);
+        assert_eq!(g.dispatch.matches(&arm).count(), 1, "{}", op.tool_name);
+        let call = format!("client.{}(", op.operation_id);
+        let compact: String = g.dispatch.split_whitespace().collect();
+        assert!(
+            compact.contains(&call),
+            "{} does not call {call}",
+            op.tool_name
+        );
+    }
+}
+
+/// The design promise: a new endpoint is YAML only. Add an operation to a
+/// copy of the spec and the generator emits a tool, its schema and a
+/// dispatch arm that calls the new client method, with no Rust written.
+#[test]
+fn adding_an_operation_to_the_spec_adds_a_dispatchable_tool() {
+    let extra = r#"
+  /calls/{id}/recording:
+    get:
+      operationId: get_call_recording
+      tags: [calls]
+      summary: Get call recording
+      description: Get the recording URL of a completed call. Use it to listen to a call.
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string, format: uuid}}
+        - {name: format, in: query, schema: {type: string, enum: [mp3, wav]}}
+      responses:
+        "200":
+          description: The recording.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [url]
+                properties:
+                  url: {type: string, format: uri}
+                  duration_seconds: {type: integer}
+"#;
+    let spec = SPEC.replacen("\npaths:\n", &format!("\npaths:{extra}"), 1);
+    assert!(spec != SPEC, "the spec has a top-level `paths:`");
+    let before = generate(SPEC).unwrap();
+    let after = generate(&spec).expect("the extended spec generates");
+    assert_eq!(
+        after.spec.operations.len(),
+        before.spec.operations.len() + 1
+    );
+
+    let op = after
+        .spec
+        .operation("smartalex_get_call_recording")
+        .expect("a new tool");
+    assert_eq!(op.domain, "calls");
+    assert_eq!(op.action, "get call recording");
+    assert_eq!(op.annotations.read_only, Some(true));
+    assert_eq!(
+        op.input_schema["properties"]["format"]["enum"],
+        serde_json::json!(["mp3", "wav"])
+    );
+    assert_eq!(op.input_schema["required"], serde_json::json!(["id"]));
+
+    assert!(
+        after
+            .tools
+            .contains("name: \"smartalex_get_call_recording\"")
+    );
+    assert!(
+        after
+            .dispatch
+            .contains("\"smartalex_get_call_recording\" =>")
+    );
+    let compact: String = after.dispatch.split_whitespace().collect();
+    assert!(
+        compact.contains("client.get_call_recording(&id,format)"),
+        "{}",
+        after.dispatch
+    );
+    assert!(
+        after
+            .client
+            .contains("pub async fn get_call_recording<'a>(")
+    );
+    syn::parse_file(&after.dispatch).expect("the new arm is valid Rust");
+}
+
+fn broken(from: &str, to: &str) -> smartalex_mcp_codegen::Error {
+    let spec = SPEC.replacen(from, to, 1);
+    assert!(spec != SPEC, "`{from}` not found in the spec");
+    generate(&spec).expect_err("a broken spec must not generate")
+}
+
+#[test]
+fn a_bad_spec_fails_with_one_line_naming_the_operation() {
+    let cases = [
+        broken("operationId: list_contacts", "operationId: ListContacts"),
+        broken(
+            "operationId: get_platform_status",
+            "operationId: get_platform_status_and_every_single_usage_counter_there_is_today",
+        ),
+        broken(
+            "operationId: list_deals\n      tags: [deals]",
+            "operationId: list_deals\n      tags: [deals, pipeline]",
+        ),
+        broken(
+            "$ref: '#/components/schemas/ContactCreate'",
+            "$ref: '#/components/schemas/Nope'",
+        ),
+    ];
+    let lines: Vec<String> = cases.iter().map(ToString::to_string).collect();
+    for (err, line) in cases.iter().zip(&lines) {
+        assert!(err.operation().is_some(), "{line}");
+        assert!(!line.contains('\n'), "one line: {line}");
+    }
+    assert!(lines[0].starts_with("operation `ListContacts`: operationId must be snake_case"));
+    assert!(lines[1].contains("MCP clients accept at most 64"));
+    assert!(lines[2].contains("needs exactly one tag"));
+    assert!(
+        matches!(cases[3].kind(), ErrorKind::Reference(_)),
+        "{}",
+        lines[3]
+    );
+    insta::assert_snapshot!("bad_spec_errors", lines.join("\n"));
+}
+
+#[test]
+fn shapes_progenitor_would_panic_on_are_caught_first() {
+    // A path parameter missing from the template makes progenitor panic.
+    let e = broken("/contacts/{id}:", "/contacts/{contact_id}:");
+    assert!(
+        e.to_string()
+            .contains("path segment `{contact_id}` has no path parameter"),
+        "{e}"
+    );
+    // Two success responses make progenitor panic too.
+    let e = broken(
+        "'201':",
+        "'200':\n          description: also ok\n          content: {application/json: {schema: {type: object}}}\n        '201':",
+    );
+    assert!(e.to_string().contains("exactly one 2xx response"), "{e}");
+}

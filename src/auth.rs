@@ -1,0 +1,160 @@
+//! API keys, and building an authenticated client.
+//!
+//! A key is a credential: it is never formatted in full anywhere — `Debug`
+//! and [`ApiKey::redacted`] show only its environment prefix — and the
+//! `Authorization` header built from it is marked sensitive so HTTP-layer
+//! logging never prints it either.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+
+use crate::client::Client;
+
+/// Prefix of production keys.
+pub const LIVE_PREFIX: &str = "sa_live_";
+/// Prefix of test/staging keys.
+pub const TEST_PREFIX: &str = "sa_test_";
+
+/// A syntactically valid SmartAlex API key (`sa_live_…` or `sa_test_…`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+/// Why a string is not an API key. Deliberately carries no part of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyError {
+    /// Neither `sa_live_` nor `sa_test_`.
+    Prefix,
+    /// The right prefix, but nothing (or something other than letters, digits,
+    /// `_` and `-`) after it.
+    Body,
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyError::Prefix => {
+                "SmartAlex API keys start with sa_live_ (production) or sa_test_ (test)"
+            }
+            KeyError::Body => {
+                "the key is truncated or contains characters other than letters, digits, '_' and '-'"
+            }
+        })
+    }
+}
+
+impl std::error::Error for KeyError {}
+
+impl ApiKey {
+    /// Check the shape of `raw` (surrounding whitespace is ignored).
+    pub fn parse(raw: &str) -> Result<Self, KeyError> {
+        let raw = raw.trim();
+        let body = raw
+            .strip_prefix(LIVE_PREFIX)
+            .or_else(|| raw.strip_prefix(TEST_PREFIX))
+            .ok_or(KeyError::Prefix)?;
+        if body.len() < 8
+            || !body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(KeyError::Body);
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// `true` for `sa_live_` keys.
+    pub fn is_live(&self) -> bool {
+        self.0.starts_with(LIVE_PREFIX)
+    }
+
+    /// The prefix only (`sa_live_…`), for logs.
+    pub fn redacted(&self) -> &'static str {
+        if self.is_live() {
+            "sa_live_…"
+        } else {
+            "sa_test_…"
+        }
+    }
+
+    /// The full key. Only for building the `Authorization` header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiKey({})", self.redacted())
+    }
+}
+
+/// Timeouts used by [`connect`].
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// TCP/TLS connect.
+    pub connect: Duration,
+    /// The whole request, connect to last body byte.
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A client for the gateway at `base_url`, sending `key` as a bearer token.
+///
+/// `key` may be `None` (the gateway then answers 401 to everything but
+/// unauthenticated routes).
+pub fn connect(
+    base_url: &str,
+    key: Option<&ApiKey>,
+    timeouts: Timeouts,
+) -> Result<Client, reqwest::Error> {
+    let mut headers = HeaderMap::new();
+    if let Some(key) = key {
+        // ApiKey::parse admits only visible ASCII, so this cannot fail.
+        if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", key.expose())) {
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+    }
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .user_agent(concat!("smartalex-mcp/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(timeouts.connect)
+        .timeout(timeouts.request)
+        .tcp_nodelay(true)
+        .build()?;
+    Ok(Client::new_with_client(
+        base_url.trim_end_matches('/'),
+        http,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_prefixes_and_rejects_others() {
+        assert!(ApiKey::parse("sa_live_abcdefgh1234").unwrap().is_live());
+        assert!(!ApiKey::parse(" sa_test_abcdefgh1234\n").unwrap().is_live());
+        assert_eq!(ApiKey::parse("sk_live_abcdefgh1234"), Err(KeyError::Prefix));
+        assert_eq!(ApiKey::parse("sa_test_"), Err(KeyError::Body));
+        assert_eq!(ApiKey::parse("sa_test_abc def ghij"), Err(KeyError::Body));
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let key = ApiKey::parse("sa_test_supersecret123").unwrap();
+        let shown = format!("{key:?} {}", key.redacted());
+        assert!(!shown.contains("supersecret"), "{shown}");
+    }
+}

@@ -1,0 +1,29 @@
+#![doc = include_str!("../README.md")]
+
+mod auth;
+mod client;
+
+pub use auth::{ApiKey, KeyError, LIVE_PREFIX, TEST_PREFIX, Timeouts, connect};
+pub use client::{ByteStream, Client, ClientInfo, DEFAULT_BASE_URL, Error, ResponseValue, types};
+
+#[cfg(feature = "server")]
+mod args;
+#[cfg(feature = "server")]
+mod dispatch;
+#[cfg(feature = "server")]
+pub mod error;
+#[cfg(feature = "server")]
+pub mod gateway;
+#[cfg(feature = "server")]
+pub mod registry;
+#[cfg(feature = "server")]
+pub mod server;
+#[cfg(feature = "server")]
+pub mod stdio;
+#[cfg(feature = "server")]
+pub mod tools;
+#[cfg(feature = "server")]
+mod validate;
+
+#[cfg(feature = "sandbox")]
+pub mod sandbox;

@@ -1,0 +1,273 @@
+//! `smartalex-mcp`: the SmartAlex MCP server, its tool list, one-off calls,
+//! and the sandbox gateway.
+//!
+//! The only binary in the crate, and the only place that uses `anyhow`:
+//! everything below it has typed errors. stdout belongs to the JSON-RPC
+//! channel (stdio) or to the one thing a subcommand prints (`tools`, `call`);
+//! every log line goes to stderr.
+
+use std::io::{IsTerminal, Write};
+#[cfg(feature = "sandbox")]
+use std::net::SocketAddr;
+#[cfg(feature = "sandbox")]
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use rmcp::ServiceExt;
+use smartalex_mcp::gateway::{Gateway, KeyState};
+use smartalex_mcp::registry::{Outcome, Registry};
+#[cfg(feature = "sandbox")]
+use smartalex_mcp::sandbox::{self, Db, SandboxOptions, cli::SandboxCommand};
+use smartalex_mcp::server::SmartAlexServer;
+use smartalex_mcp::tools::{DOMAINS, Selection};
+#[cfg(feature = "sandbox")]
+use smartalex_mcp::{ApiKey, Timeouts};
+
+/// SmartAlex MCP server: manage contacts, voice agents, phone numbers,
+/// campaigns, calls, deals and webhooks from an AI assistant.
+///
+/// With no subcommand, serves MCP over stdio against SMARTALEX_API_URL with
+/// SMARTALEX_API_KEY (or against an embedded sandbox with --sandbox).
+#[derive(Debug, Parser)]
+#[command(name = "smartalex-mcp", version, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    serve: ServeArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Options shared by everything that serves or calls tools.
+#[derive(Debug, Clone, clap::Args)]
+struct ServeArgs {
+    /// Serve only read-only tools.
+    #[arg(long, global = true)]
+    read_only: bool,
+    /// Serve only these domains (comma-separated spec tags, e.g. contacts,deals).
+    #[arg(long, global = true, value_delimiter = ',', value_name = "DOMAINS")]
+    tools: Option<Vec<String>>,
+    /// Run the sandbox gateway in-process and use it (no account needed).
+    #[cfg(feature = "sandbox")]
+    #[arg(long, global = true)]
+    sandbox: bool,
+    /// Sandbox database file, or `:memory:` [default: the platform data dir].
+    #[cfg(feature = "sandbox")]
+    #[arg(long, global = true, value_name = "PATH", requires = "sandbox")]
+    db: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve MCP over stdio (the default).
+    Stdio,
+    /// Print the tools this server would serve.
+    Tools {
+        /// Print the `tools/list` JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Call one tool and print its result; exits 1 if the call failed.
+    Call {
+        /// Tool name, e.g. smartalex_list_contacts.
+        tool: String,
+        /// Arguments as a JSON object.
+        #[arg(default_value = "{}")]
+        args: String,
+    },
+    /// Run the sandbox gateway, or mint a sandbox API key.
+    #[cfg(feature = "sandbox")]
+    Sandbox(SandboxCommand),
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = Cli::parse();
+    let runtime = match &cli.command {
+        // The sandbox serves many connections: give it both cores.
+        #[cfg(feature = "sandbox")]
+        Some(Command::Sandbox(_)) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
+        // One client, one pipe: a single thread starts faster and stays small.
+        _ => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+    };
+    let runtime = match runtime {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SMARTALEX_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let serve = cli.serve;
+    match cli.command {
+        #[cfg(feature = "sandbox")]
+        Some(Command::Sandbox(cmd)) => cmd.run().await.map(|()| ExitCode::SUCCESS),
+        Some(Command::Tools { json }) => {
+            let registry = registry(&serve).await?;
+            print_tools(&registry, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Call { tool, args }) => {
+            let registry = registry(&serve).await?;
+            call(&registry, &tool, &args).await
+        }
+        Some(Command::Stdio) | None => {
+            let registry = Arc::new(registry(&serve).await?);
+            serve_stdio(registry).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The registry for `serve`'s selection, against the configured gateway or
+/// an in-process sandbox.
+async fn registry(serve: &ServeArgs) -> anyhow::Result<Registry> {
+    let selection =
+        Selection::new(serve.read_only, serve.tools.clone()).map_err(anyhow::Error::msg)?;
+    #[cfg(feature = "sandbox")]
+    if serve.sandbox {
+        return Ok(Registry::new(&selection, embedded_sandbox(serve).await?));
+    }
+    let gateway = Gateway::from_env();
+    match gateway.key() {
+        KeyState::Missing => tracing::warn!(
+            "SMARTALEX_API_KEY is not set: tools are listed, but calls will answer how to set it"
+        ),
+        KeyState::Malformed(why) => tracing::warn!("SMARTALEX_API_KEY is malformed: {why}"),
+        KeyState::Valid(key) => {
+            tracing::info!(
+                key = key.redacted(),
+                url = gateway.base_url(),
+                "gateway configured"
+            )
+        }
+    }
+    Ok(Registry::new(&selection, gateway))
+}
+
+/// Start the sandbox gateway in this process and a gateway handle to it.
+#[cfg(feature = "sandbox")]
+async fn embedded_sandbox(serve: &ServeArgs) -> anyhow::Result<Gateway> {
+    {
+        let db = match serve.db.as_deref() {
+            Some(":memory:") => Db::Memory,
+            Some(path) => Db::Path(PathBuf::from(path)),
+            None => Db::Path(sandbox::default_db_path()),
+        };
+        let options = SandboxOptions {
+            db,
+            rate_limit_per_min: 100,
+            allow_private_urls: false,
+        };
+        let listen: SocketAddr = ([127, 0, 0, 1], 0).into();
+        let running = sandbox::start(listen, options)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("starting the embedded sandbox")?;
+        let key = ApiKey::parse(&running.api_key).context("the sandbox minted a malformed key")?;
+        tracing::info!(addr = %running.addr, "embedded sandbox gateway ready");
+        Ok(Gateway::new(
+            format!("http://{}", running.addr),
+            KeyState::Valid(key),
+            Timeouts::default(),
+        ))
+    }
+}
+
+async fn serve_stdio(registry: Arc<Registry>) -> anyhow::Result<()> {
+    let server = SmartAlexServer::new(Arc::clone(&registry));
+    let running = server
+        .serve(smartalex_mcp::stdio::stdio())
+        .await
+        .context("MCP initialization over stdio failed")?;
+    // Build the HTTPS client (root certificates and all) off the request path.
+    tokio::task::spawn_blocking(move || registry.gateway().warm());
+    running
+        .waiting()
+        .await
+        .context("MCP session ended with an error")?;
+    Ok(())
+}
+
+fn print_tools(registry: &Registry, json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let list = serde_json::json!({ "tools": registry.tools() });
+        serde_json::to_writer_pretty(&mut out, &list)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for domain in DOMAINS {
+        let tools: Vec<_> = registry.specs().filter(|t| t.domain == *domain).collect();
+        if tools.is_empty() {
+            continue;
+        }
+        writeln!(out, "{domain}:")?;
+        for t in tools {
+            let mark = if t.is_read_only() {
+                "read-only"
+            } else {
+                "writes"
+            };
+            writeln!(out, "  {:<38} {:<9} {}", t.name, mark, t.title)?;
+        }
+    }
+    Ok(())
+}
+
+async fn call(registry: &Registry, tool: &str, args: &str) -> anyhow::Result<ExitCode> {
+    let args: serde_json::Value = serde_json::from_str(args).context("ARGS is not valid JSON")?;
+    let serde_json::Value::Object(args) = args else {
+        anyhow::bail!("ARGS must be a JSON object, like '{{\"per_page\": 5}}'");
+    };
+    if !registry.contains(tool) {
+        anyhow::bail!(
+            "unknown tool `{tool}`; run `smartalex-mcp tools` to list them{}",
+            if smartalex_mcp::tools::find(tool).is_some() {
+                " (it exists, but --read-only/--tools excluded it)"
+            } else {
+                ""
+            }
+        );
+    }
+    let outcome = registry
+        .call(tool, Some(args))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let mut out = std::io::stdout().lock();
+    match outcome {
+        Outcome::Ok(body) => {
+            writeln!(out, "{body}")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Outcome::Failed(text) => {
+            writeln!(out, "{text}")?;
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

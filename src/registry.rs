@@ -1,0 +1,158 @@
+//! The tools one server serves: their MCP descriptions, argument checks and
+//! the call path from arguments to result.
+//!
+//! Both the MCP server and `smartalex-mcp call` go through [`Registry::call`],
+//! so what a script sees is exactly what an assistant sees. Arguments are
+//! checked against the tool's JSON Schema *before* anything is sent, and every
+//! violation is reported at once, with its path and what was expected — a
+//! model fixes all of them in one retry instead of one per round trip.
+
+use std::sync::{Arc, OnceLock};
+
+use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
+use serde_json::{Map, Value};
+
+use crate::error::{CallError, Violation};
+use crate::gateway::Gateway;
+use crate::tools::{Selection, ToolSpec};
+use crate::validate::ArgsSchema;
+
+/// One served tool.
+#[derive(Debug)]
+struct Entry {
+    spec: &'static ToolSpec,
+    tool: Tool,
+    schema: OnceLock<Result<ArgsSchema, String>>,
+}
+
+/// The served tools and the gateway they call.
+#[derive(Debug)]
+pub struct Registry {
+    entries: Vec<Entry>,
+    gateway: Gateway,
+}
+
+/// The result of one call, before it is put on the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The gateway's JSON answer.
+    Ok(Value),
+    /// A failed call: the text for the assistant.
+    Failed(String),
+}
+
+impl Registry {
+    pub fn new(selection: &Selection, gateway: Gateway) -> Self {
+        let entries = selection
+            .tools()
+            .map(|spec| Entry {
+                spec,
+                tool: mcp_tool(spec),
+                schema: OnceLock::new(),
+            })
+            .collect();
+        Self { entries, gateway }
+    }
+
+    pub fn gateway(&self) -> &Gateway {
+        &self.gateway
+    }
+
+    /// The MCP `tools/list` entries.
+    pub fn tools(&self) -> Vec<Tool> {
+        self.entries.iter().map(|e| e.tool.clone()).collect()
+    }
+
+    /// The served tool specs.
+    pub fn specs(&self) -> impl Iterator<Item = &'static ToolSpec> + '_ {
+        self.entries.iter().map(|e| e.spec)
+    }
+
+    /// Is `name` served?
+    pub fn contains(&self, name: &str) -> bool {
+        self.entry(name).is_some()
+    }
+
+    fn entry(&self, name: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.spec.name == name)
+    }
+
+    /// Validate and call `name`. `Err` only for a tool that is not served.
+    pub async fn call(
+        &self,
+        name: &str,
+        args: Option<Map<String, Value>>,
+    ) -> Result<Outcome, CallError> {
+        let entry = self
+            .entry(name)
+            .ok_or_else(|| CallError::UnknownTool(name.to_owned()))?;
+        let args = args.unwrap_or_default();
+        let instance = Value::Object(args);
+        if let Err(violations) = entry.check(&instance) {
+            return Ok(Outcome::Failed(
+                CallError::InvalidArguments(violations).message(entry.spec),
+            ));
+        }
+        let Value::Object(args) = instance else {
+            unreachable!("built as an object above")
+        };
+        match self.gateway.call(entry.spec, args).await {
+            Ok(reply) => Ok(Outcome::Ok(reply.body)),
+            Err(e) => {
+                tracing::warn!(tool = name, error = e.kind(), "tool call failed");
+                Ok(Outcome::Failed(e.message(entry.spec)))
+            }
+        }
+    }
+}
+
+impl Entry {
+    /// The schema is compiled on first use: a server that is only asked
+    /// `tools/list` never pays for it.
+    fn check(&self, instance: &Value) -> Result<(), Vec<Violation>> {
+        let schema = self
+            .schema
+            .get_or_init(|| ArgsSchema::compile(self.spec.input_schema));
+        let violations = match schema {
+            Ok(schema) => schema.check(instance),
+            Err(e) => vec![Violation {
+                path: String::new(),
+                message: format!("the tool's schema could not be compiled ({e})"),
+            }],
+        };
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(violations)
+        }
+    }
+}
+
+impl Outcome {
+    /// As an MCP tool result: compact JSON text, or an `isError` result.
+    pub fn into_result(self) -> CallToolResult {
+        match self {
+            Outcome::Ok(body) => {
+                CallToolResult::success(vec![ContentBlock::text(body.to_string())])
+            }
+            Outcome::Failed(text) => CallToolResult::error(vec![ContentBlock::text(text)]),
+        }
+    }
+}
+
+/// The MCP description of a tool, from the generated table.
+fn mcp_tool(spec: &'static ToolSpec) -> Tool {
+    let schema: JsonObject = serde_json::from_str(spec.input_schema)
+        .expect("input schemas are generated from parsed JSON");
+    let a = spec.annotations;
+    let mut tool = Tool::new(spec.name, spec.description, Arc::new(schema));
+    tool.title = Some(spec.title.to_owned());
+    tool.annotations = Some(ToolAnnotations::from_raw(
+        None,
+        a.read_only,
+        a.destructive,
+        a.idempotent,
+        a.open_world,
+    ));
+    tool
+}

@@ -1,0 +1,379 @@
+//! API keys and who they speak for.
+//!
+//! A key is `sa_test_` followed by 48 hex characters of OS randomness. Only
+//! its SHA-256 is stored; the plaintext exists once, in what minted it. A
+//! key belongs to one workspace, has read or read+write permission, and
+//! carries the user who created it (`created_by`): it inherits that user's
+//! page permissions, and a key with no user is refused on permission-gated
+//! routes with `User principal required for this operation`.
+//!
+//! The order of checks is the gateway's: 401 (who are you) before 429
+//! (keyed by workspace) before 403 (may you) before 400/404 (what you
+//! asked). This module must never log a key — only [`display_prefix`].
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::http::HeaderMap;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::clock;
+use super::db::Store;
+use super::errors::ApiError;
+use super::ids::{self, hex, sha256_hex};
+
+/// The only key prefix the sandbox issues and accepts (`sa_live_` keys belong to production).
+pub const KEY_PREFIX: &str = "sa_test_";
+
+/// The permission domains (the spec's tags); a user's page permissions name these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Domain {
+    Contacts,
+    Agents,
+    PhoneNumbers,
+    Campaigns,
+    Calls,
+    Deals,
+    Webhooks,
+    Platform,
+}
+
+impl Domain {
+    pub const ALL: [Domain; 8] = [
+        Domain::Contacts,
+        Domain::Agents,
+        Domain::PhoneNumbers,
+        Domain::Campaigns,
+        Domain::Calls,
+        Domain::Deals,
+        Domain::Webhooks,
+        Domain::Platform,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Domain::Contacts => "contacts",
+            Domain::Agents => "agents",
+            Domain::PhoneNumbers => "phone_numbers",
+            Domain::Campaigns => "campaigns",
+            Domain::Calls => "calls",
+            Domain::Deals => "deals",
+            Domain::Webhooks => "webhooks",
+            Domain::Platform => "platform",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Domain> {
+        Domain::ALL.into_iter().find(|d| d.name() == name.trim())
+    }
+}
+
+/// Read, or write (POST/PATCH/DELETE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub workspace_id: String,
+    pub can_write: bool,
+    /// The creating user's page permissions; `None` when the key has no user.
+    pub user_permissions: Option<Permissions>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Permissions {
+    All,
+    Only(Vec<String>),
+}
+
+impl Permissions {
+    fn parse(text: &str) -> Permissions {
+        if text.trim() == "*" {
+            Permissions::All
+        } else {
+            Permissions::Only(
+                text.split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect(),
+            )
+        }
+    }
+
+    fn allows(&self, domain: Domain) -> bool {
+        match self {
+            Permissions::All => true,
+            Permissions::Only(list) => list.iter().any(|d| d == domain.name()),
+        }
+    }
+}
+
+impl Principal {
+    /// The workspace to act on, if this caller may do `access` in `domain`.
+    pub fn authorize(&self, domain: Domain, access: Access) -> Result<&str, ApiError> {
+        if access == Access::Write && !self.can_write {
+            return Err(ApiError::ReadOnlyKey);
+        }
+        // Platform status is not behind a page permission.
+        if domain != Domain::Platform {
+            match &self.user_permissions {
+                None => return Err(ApiError::NoUserPrincipal),
+                Some(p) if !p.allows(domain) => return Err(ApiError::InsufficientPermissions),
+                Some(_) => {}
+            }
+        }
+        Ok(&self.workspace_id)
+    }
+}
+
+/// A new key's plaintext.
+pub fn generate_key() -> String {
+    format!("{KEY_PREFIX}{}", hex(&ids::random_bytes::<24>()))
+}
+
+/// What may appear in logs: `sa_test_ab12…`.
+pub fn display_prefix(key: &str) -> String {
+    let shown: String = key.chars().take(KEY_PREFIX.len() + 4).collect();
+    format!("{shown}…")
+}
+
+/// Who a key is for.
+#[derive(Debug, Clone)]
+pub struct KeySpec {
+    /// Workspace name; created (with an owner user) if absent.
+    pub workspace: String,
+    pub read_only: bool,
+    pub user: KeyUser,
+    /// Free-form note stored with the key (e.g. `embedded`).
+    pub label: Option<String>,
+}
+
+/// The `created_by` of a new key.
+#[derive(Debug, Clone)]
+pub enum KeyUser {
+    /// The workspace owner (all page permissions).
+    Owner,
+    /// No user: the key is refused on permission-gated routes.
+    None,
+    /// A new member user with only these domains' page permissions.
+    Restricted(Vec<Domain>),
+}
+
+impl KeySpec {
+    pub fn owner(workspace: &str) -> Self {
+        KeySpec {
+            workspace: workspace.to_owned(),
+            read_only: false,
+            user: KeyUser::Owner,
+            label: None,
+        }
+    }
+}
+
+/// The workspace named `name`, created with an owner user if absent.
+pub fn ensure_workspace(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<String> {
+    if let Some(id) = tx
+        .query_row("SELECT id FROM workspaces WHERE name = ?1", [name], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+    {
+        return Ok(id);
+    }
+    let id = ids::new_id();
+    let now = clock::now_str();
+    tx.execute(
+        "INSERT INTO workspaces (id, name, plan, created_at) VALUES (?1, ?2, 'trial', ?3)",
+        params![id, name, now],
+    )?;
+    let slug: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
+    tx.execute(
+        "INSERT INTO users (id, workspace_id, email, role, permissions, created_at) VALUES (?1, ?2, ?3, 'owner', '*', ?4)",
+        params![ids::new_id(), id, format!("owner@{}.example", if slug.is_empty() { "workspace" } else { &slug }), now],
+    )?;
+    Ok(id)
+}
+
+/// Mint a key; returns the plaintext (the only time it exists).
+pub fn mint(tx: &Transaction<'_>, spec: &KeySpec) -> rusqlite::Result<String> {
+    let workspace_id = ensure_workspace(tx, &spec.workspace)?;
+    let now = clock::now_str();
+    let user_id: Option<String> = match &spec.user {
+        KeyUser::None => None,
+        KeyUser::Owner => tx
+            .query_row(
+                "SELECT id FROM users WHERE workspace_id = ?1 AND role = 'owner' ORDER BY created_at LIMIT 1",
+                [&workspace_id],
+                |r| r.get(0),
+            )
+            .optional()?,
+        KeyUser::Restricted(domains) => {
+            let id = ids::new_id();
+            let permissions: Vec<&str> = domains.iter().map(|d| d.name()).collect();
+            tx.execute(
+                "INSERT INTO users (id, workspace_id, email, role, permissions, created_at) VALUES (?1, ?2, ?3, 'member', ?4, ?5)",
+                params![id, workspace_id, format!("member-{}@workspace.example", &id[..8]), permissions.join(","), now],
+            )?;
+            Some(id)
+        }
+    };
+    let key = generate_key();
+    tx.execute(
+        "INSERT INTO api_keys (id, workspace_id, key_hash, key_prefix, can_write, created_by, label, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            ids::new_id(),
+            workspace_id,
+            sha256_hex(&key),
+            key.chars().take(KEY_PREFIX.len() + 4).collect::<String>(),
+            !spec.read_only,
+            user_id,
+            spec.label,
+            now
+        ],
+    )?;
+    tracing::info!(key = %display_prefix(&key), workspace = %spec.workspace, read_only = spec.read_only, "minted sandbox API key");
+    Ok(key)
+}
+
+fn lookup(conn: &Connection, hash: &str) -> rusqlite::Result<Option<Principal>> {
+    let now = clock::now_str();
+    conn.prepare_cached(
+        "SELECT k.workspace_id, k.can_write, k.created_by, u.permissions
+         FROM api_keys k LEFT JOIN users u ON u.id = k.created_by
+         WHERE k.key_hash = ?1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?2)",
+    )?
+    .query_row(params![hash, now], |r| {
+        let user: Option<String> = r.get(2)?;
+        let permissions: Option<String> = r.get(3)?;
+        Ok(Principal {
+            workspace_id: r.get(0)?,
+            can_write: r.get(1)?,
+            user_permissions: user.map(|_| Permissions::parse(permissions.as_deref().unwrap_or(""))),
+        })
+    })
+    .optional()
+}
+
+/// Authenticates requests; remembers verified keys for a few seconds so a
+/// busy client does not cost a query per request.
+pub struct Authenticator {
+    store: Store,
+    cache: Mutex<HashMap<String, (Principal, Instant)>>,
+}
+
+const CACHE_TTL: Duration = Duration::from_secs(10);
+const CACHE_MAX: usize = 10_000;
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticator").finish_non_exhaustive()
+    }
+}
+
+impl Authenticator {
+    pub fn new(store: Store) -> Self {
+        Authenticator {
+            store,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The principal behind the request's bearer token.
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, ApiError> {
+        let token = bearer(headers)?;
+        if !token.starts_with(KEY_PREFIX) {
+            return Err(ApiError::InvalidToken);
+        }
+        let hash = sha256_hex(token);
+        if let Some(p) = self.cached(&hash) {
+            return Ok(p);
+        }
+        let key_hash = hash.clone();
+        let found = self
+            .store
+            .read(move |conn| Ok(lookup(conn, &key_hash)?))
+            .await?;
+        let principal = found.ok_or(ApiError::InvalidToken)?;
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= CACHE_MAX {
+                cache.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+            }
+            cache.insert(hash, (principal.clone(), Instant::now()));
+        }
+        Ok(principal)
+    }
+
+    fn cached(&self, hash: &str) -> Option<Principal> {
+        let cache = self.cache.lock().ok()?;
+        let (p, at) = cache.get(hash)?;
+        (at.elapsed() < CACHE_TTL).then(|| p.clone())
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .ok_or(ApiError::MissingAuth)?;
+    let text = value.to_str().map_err(|_| ApiError::InvalidToken)?.trim();
+    let (scheme, token) = text.split_once(' ').ok_or(ApiError::MissingAuth)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::MissingAuth);
+    }
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(ApiError::MissingAuth);
+    }
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_have_the_prefix_and_enough_entropy() {
+        let key = generate_key();
+        assert!(key.starts_with("sa_test_"));
+        assert_eq!(key.len(), 8 + 48);
+        assert_ne!(key, generate_key());
+        assert_eq!(display_prefix("sa_test_abcdef0123"), "sa_test_abcd…");
+    }
+
+    #[test]
+    fn authorize_checks_write_then_user_then_page() {
+        let ro = Principal {
+            workspace_id: "w".into(),
+            can_write: false,
+            user_permissions: None,
+        };
+        assert!(matches!(
+            ro.authorize(Domain::Contacts, Access::Write),
+            Err(ApiError::ReadOnlyKey)
+        ));
+        assert!(matches!(
+            ro.authorize(Domain::Contacts, Access::Read),
+            Err(ApiError::NoUserPrincipal)
+        ));
+        assert!(ro.authorize(Domain::Platform, Access::Read).is_ok());
+        let member = Principal {
+            workspace_id: "w".into(),
+            can_write: true,
+            user_permissions: Some(Permissions::parse("contacts,deals")),
+        };
+        assert!(member.authorize(Domain::Deals, Access::Write).is_ok());
+        assert!(matches!(
+            member.authorize(Domain::Agents, Access::Read),
+            Err(ApiError::InsufficientPermissions)
+        ));
+    }
+}

@@ -1,0 +1,34 @@
+//! Wall-clock time as the gateway writes it: RFC 3339, UTC, milliseconds.
+//!
+//! Stored timestamps use the same fixed-width format, so SQLite's text
+//! ordering is chronological ordering ("newest first" is `ORDER BY … DESC`).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+pub fn now() -> DateTime<Utc> {
+    DateTime::<Utc>::from(SystemTime::now())
+}
+
+pub fn format(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Now, formatted.
+pub fn now_str() -> String {
+    format(now())
+}
+
+/// Now plus (or minus) some time, formatted.
+pub fn offset_str(delta: chrono::Duration) -> String {
+    format(now() + delta)
+}
+
+/// Seconds since the Unix epoch (webhook signature timestamps).
+pub fn unix_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs()
+}

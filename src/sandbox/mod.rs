@@ -1,0 +1,220 @@
+//! The sandbox gateway: a real, SQLite-backed implementation of
+//! `openapi/gateway.yaml`, so the MCP server can be tried, tested and
+//! demonstrated without a SmartAlex account.
+//!
+//! It is not a mock: resources persist in SQLite, keys are hashed and
+//! scoped to a workspace, rate limits count, Quick Setup fetches the page,
+//! starting a campaign dials (simulated, time-compressed) calls, and
+//! webhooks are signed and delivered. Errors carry the exact messages of the
+//! production gateway (see [`errors`]).
+//!
+//! Layout: [`server`] assembles the router and the per-request pipeline
+//! (auth → rate limit → route → JSON errors); `routes/` has one file per
+//! spec tag; [`db`] owns storage and migrations; [`dialer`], [`webhooks`]
+//! and [`quick_setup`] are the behaviours that run beside requests.
+//!
+//! Nothing here prints to stdout, and no key or secret is ever logged.
+
+pub mod cli;
+
+mod auth;
+mod clock;
+mod db;
+mod dialer;
+mod errors;
+mod ids;
+mod netguard;
+mod numbers;
+mod prompt;
+mod quick_setup;
+mod ratelimit;
+mod routes;
+mod seed;
+mod server;
+mod validate;
+mod webhooks;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use auth::{Domain, KeySpec, KeyUser};
+
+/// Where the sandbox keeps its data.
+#[derive(Debug, Clone)]
+pub enum Db {
+    /// A SQLite file (created, migrated and seeded with a demo workspace on first use).
+    Path(PathBuf),
+    /// `:memory:` — an empty workspace, gone when the process exits.
+    Memory,
+}
+
+impl Db {
+    /// `:memory:` or a path.
+    pub fn parse(text: &str) -> Db {
+        if text == ":memory:" {
+            Db::Memory
+        } else {
+            Db::Path(PathBuf::from(text))
+        }
+    }
+}
+
+/// How to run a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    pub db: Db,
+    /// Requests per minute per workspace (the public, per-IP limit keeps the
+    /// documented 30:100 ratio to it).
+    pub rate_limit_per_min: u32,
+    /// Let Quick Setup and webhooks reach private and loopback addresses (tests use it).
+    pub allow_private_urls: bool,
+}
+
+impl SandboxOptions {
+    /// The documented defaults: 100 requests/min, public addresses only.
+    pub fn new(db: Db) -> Self {
+        SandboxOptions {
+            db,
+            rate_limit_per_min: 100,
+            allow_private_urls: false,
+        }
+    }
+}
+
+/// Why the sandbox could not start or mint a key.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("cannot open sandbox database {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("cannot create directory {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the sandbox database has schema version {found}, newer than this build supports ({supported}); upgrade smartalex-mcp or use another --db"
+    )]
+    TooNew { found: i64, supported: i64 },
+    #[error("sandbox database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl From<errors::ApiError> for SandboxError {
+    fn from(e: errors::ApiError) -> Self {
+        match e {
+            errors::ApiError::Internal(cause) => SandboxError::Setup(cause.to_string()),
+            other => SandboxError::Setup(other.to_string()),
+        }
+    }
+}
+
+/// A sandbox serving on `addr`, with a key for its default workspace.
+pub struct RunningSandbox {
+    pub addr: SocketAddr,
+    /// A `sa_test_` key with read+write permission on the default workspace.
+    pub api_key: String,
+    store: db::Store,
+    created: bool,
+}
+
+impl std::fmt::Debug for RunningSandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningSandbox")
+            .field("addr", &self.addr)
+            .field("api_key", &auth::display_prefix(&self.api_key))
+            .field("created", &self.created)
+            .finish()
+    }
+}
+
+impl RunningSandbox {
+    /// Mint another key (any workspace, permission or user) on this sandbox's database.
+    pub async fn create_key(&self, spec: KeySpec) -> Result<String, SandboxError> {
+        Ok(self
+            .store
+            .write(move |tx| Ok(auth::mint(tx, &spec)?))
+            .await?)
+    }
+
+    /// `true` if this start created the database.
+    pub fn database_created(&self) -> bool {
+        self.created
+    }
+
+    /// `http://<addr>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// The workspace that `start` mints its key for.
+pub const DEFAULT_WORKSPACE: &str = "default";
+
+/// Start serving on `listen` in the current tokio runtime; returns once the
+/// socket is bound. Serving, the dialer and webhook delivery run as
+/// background tasks of that runtime.
+pub async fn start(
+    listen: SocketAddr,
+    options: SandboxOptions,
+) -> Result<RunningSandbox, SandboxError> {
+    let (store, opened) = db::Store::open(&options.db)?;
+    let seed_demo = matches!(options.db, Db::Path(_));
+    let key_store = store.clone();
+    let api_key = key_store
+        .write(move |tx| {
+            let workspace = seed::ensure_default(tx, seed_demo)?;
+            let spec = KeySpec {
+                label: Some("embedded".into()),
+                ..KeySpec::owner(&workspace)
+            };
+            Ok(auth::mint(tx, &spec)?)
+        })
+        .await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| SandboxError::Bind {
+            addr: listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+        addr: listen,
+        source,
+    })?;
+    let app = server::new_app(store.clone(), &options);
+    server::spawn(app, listener);
+    tracing::info!(%addr, created = opened.created, "sandbox gateway listening");
+    Ok(RunningSandbox {
+        addr,
+        api_key,
+        store,
+        created: opened.created,
+    })
+}
+
+/// Mint a key on the database at `path` (safe while a sandbox serves it).
+pub fn create_key(path: &Path, spec: &KeySpec) -> Result<String, SandboxError> {
+    let (store, _) = db::Store::open(&Db::Path(path.to_path_buf()))?;
+    Ok(store.write_blocking(|tx| Ok(auth::mint(tx, spec)?))?)
+}
+
+/// The default database: `<platform data dir>/sandbox.db`, e.g.
+/// `~/.local/share/smartalex-mcp/sandbox.db` on Linux.
+pub fn default_db_path() -> PathBuf {
+    directories::ProjectDirs::from("com", "SmartAlex", "smartalex-mcp")
+        .map(|dirs| dirs.data_dir().join("sandbox.db"))
+        .unwrap_or_else(|| PathBuf::from("smartalex-sandbox.db"))
+}
+
+/// Shared by the server and the background tasks.
+type SharedApp = Arc<server::AppInner>;

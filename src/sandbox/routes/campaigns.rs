@@ -1,0 +1,340 @@
+//! `/campaigns`: pairing an agent with contacts, and starting the dialer.
+//!
+//! Status transitions: `draft` → `running` (start) → `completed` (the
+//! dialer called everyone); `paused` → `running` (start again). A campaign
+//! whose agent was deleted is paused by the dialer. Start is refused, with a
+//! message that says what to do, when the agent is missing or inactive,
+//! when there are no contacts, when it is already running or completed, and
+//! for live mode without a phone number to call from.
+
+use axum::Extension;
+use axum::extract::State;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::{Value, json};
+
+use super::{ApiResult, IdPath, Obj, QueryMap, RawBody, created, ok, opt_text, text};
+use crate::sandbox::SharedApp;
+use crate::sandbox::auth::{Access, Domain, Principal};
+use crate::sandbox::errors::{ApiError, Resource};
+use crate::sandbox::validate::{self, Field, Kind};
+use crate::sandbox::{clock, dialer, ids, webhooks};
+
+const CREATE: &[Field] = &[
+    Field::req("name", Kind::Str { min: 1 }),
+    Field::req("agent_id", Kind::Uuid),
+    Field::opt("objective", Kind::Str { min: 0 }),
+    Field::opt("mode", Kind::Enum(&["test", "live"])),
+    Field::opt("calling_hours_start", Kind::HhMm),
+    Field::opt("calling_hours_end", Kind::HhMm),
+    Field::opt("timezone", Kind::TimeZone),
+];
+
+const ADD_CONTACTS: &[Field] = &[Field::req(
+    "contact_ids",
+    Kind::UuidList {
+        min_items: 1,
+        max_items: 100,
+    },
+)];
+
+/// Campaign columns plus its contact count and call stats.
+const SELECT: &str = "SELECT c.id, c.name, c.agent_id, c.objective, c.status, c.mode, c.calling_hours_start,
+        c.calling_hours_end, c.timezone, c.created_at, c.started_at,
+        (SELECT COUNT(*) FROM campaign_contacts cc WHERE cc.campaign_id = c.id),
+        COUNT(k.id),
+        COALESCE(SUM(k.call_status = 'completed'), 0),
+        COALESCE(SUM(k.call_status IN ('failed', 'busy')), 0),
+        COALESCE(SUM(k.call_status = 'no_answer'), 0),
+        COALESCE(SUM(k.call_status = 'voicemail'), 0),
+        COALESCE(SUM(k.duration_seconds), 0),
+        COALESCE(SUM(k.cost), 0.0)
+    FROM campaigns c LEFT JOIN calls k ON k.campaign_id = c.id AND k.call_status NOT IN ('queued', 'ringing', 'in_progress')";
+
+fn to_json(r: &Row<'_>) -> rusqlite::Result<Value> {
+    let stats = json!({
+        "calls_total": r.get::<_, i64>(12)?,
+        "calls_completed": r.get::<_, i64>(13)?,
+        "calls_failed": r.get::<_, i64>(14)?,
+        "calls_no_answer": r.get::<_, i64>(15)?,
+        "calls_voicemail": r.get::<_, i64>(16)?,
+        "total_duration_seconds": r.get::<_, i64>(17)?,
+        "total_cost": (r.get::<_, f64>(18)? * 10_000.0).round() / 10_000.0,
+    });
+    Ok(Obj::new()
+        .put("id", r.get::<_, String>(0)?)
+        .put("name", r.get::<_, String>(1)?)
+        .put("agent_id", r.get::<_, String>(2)?)
+        .opt("objective", r.get::<_, Option<String>>(3)?)
+        .put("status", r.get::<_, String>(4)?)
+        .put("mode", r.get::<_, String>(5)?)
+        .put("calling_hours_start", r.get::<_, String>(6)?)
+        .put("calling_hours_end", r.get::<_, String>(7)?)
+        .put("timezone", r.get::<_, String>(8)?)
+        .put("contact_count", r.get::<_, i64>(11)?)
+        .put("stats", stats)
+        .put("created_at", r.get::<_, String>(9)?)
+        .opt("started_at", r.get::<_, Option<String>>(10)?)
+        .done())
+}
+
+pub fn fetch(conn: &Connection, workspace_id: &str, id: &str) -> rusqlite::Result<Option<Value>> {
+    conn.prepare_cached(&format!(
+        "{SELECT} WHERE c.id = ?1 AND c.workspace_id = ?2 GROUP BY c.id"
+    ))?
+    .query_row([id, workspace_id], to_json)
+    .optional()
+}
+
+pub async fn list(
+    State(app): State<SharedApp>,
+    Extension(p): Extension<Principal>,
+    q: QueryMap,
+) -> ApiResult {
+    let ws = p.authorize(Domain::Campaigns, Access::Read)?.to_owned();
+    let page = validate::page(&super::query(q)?)?;
+    let body = app
+        .store
+        .read(move |c| {
+            let total: i64 =
+                c.prepare_cached("SELECT COUNT(*) FROM campaigns WHERE workspace_id = ?1")?.query_row([&ws], |r| r.get(0))?;
+            let data = c
+                .prepare_cached(&format!(
+                    "{SELECT} WHERE c.workspace_id = ?1 GROUP BY c.id ORDER BY c.created_at DESC, c.rowid DESC LIMIT ?2 OFFSET ?3"
+                ))?
+                .query_map(params![ws, page.per_page, page.offset()], to_json)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(super::list(data, page, total))
+        })
+        .await?;
+    Ok(ok(body))
+}
+
+pub async fn get(
+    State(app): State<SharedApp>,
+    Extension(p): Extension<Principal>,
+    path: IdPath,
+) -> ApiResult {
+    let ws = p.authorize(Domain::Campaigns, Access::Read)?.to_owned();
+    let id = super::id(path)?;
+    let found = app.store.read(move |c| Ok(fetch(c, &ws, &id)?)).await?;
+    found.map(ok).ok_or(ApiError::NotFound(Resource::Campaign))
+}
+
+pub async fn create(
+    State(app): State<SharedApp>,
+    Extension(p): Extension<Principal>,
+    body: RawBody,
+) -> ApiResult {
+    let ws = p.authorize(Domain::Campaigns, Access::Write)?.to_owned();
+    let body = validate::body(&super::bytes(body)?, CREATE)?;
+    let campaign = app
+        .store
+        .write(move |tx| {
+            let agent_id = body
+                .str("agent_id")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let agent: Option<(Option<String>, Option<String>)> = tx
+                .query_row(
+                    "SELECT objective, timezone FROM agents WHERE id = ?1 AND workspace_id = ?2",
+                    [&agent_id, &ws],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((agent_objective, agent_tz)) = agent else {
+                return Err(ApiError::field(
+                    "agent_id",
+                    "Agent not found in this workspace",
+                ));
+            };
+            let id = ids::new_id();
+            let objective = body.str("objective").map(str::to_owned).or(agent_objective);
+            let timezone = body
+                .str("timezone")
+                .map(str::to_owned)
+                .or(agent_tz)
+                .unwrap_or_else(|| "UTC".into());
+            super::insert_row(
+                tx,
+                "campaigns",
+                &[
+                    ("id", text(&id)),
+                    ("workspace_id", text(&ws)),
+                    ("name", text(body.str("name").unwrap_or_default())),
+                    ("agent_id", text(agent_id)),
+                    ("objective", opt_text(objective.as_deref())),
+                    ("status", text("draft")),
+                    ("mode", text(body.str("mode").unwrap_or("test"))),
+                    (
+                        "calling_hours_start",
+                        text(body.str("calling_hours_start").unwrap_or("09:00")),
+                    ),
+                    (
+                        "calling_hours_end",
+                        text(body.str("calling_hours_end").unwrap_or("17:00")),
+                    ),
+                    ("timezone", text(timezone)),
+                    ("created_at", text(clock::now_str())),
+                ],
+            )?;
+            fetch(tx, &ws, &id)?.ok_or_else(|| ApiError::internal("inserted campaign vanished"))
+        })
+        .await?;
+    Ok(created(campaign))
+}
+
+pub async fn add_contacts(
+    State(app): State<SharedApp>,
+    Extension(p): Extension<Principal>,
+    path: IdPath,
+    body: RawBody,
+) -> ApiResult {
+    let ws = p.authorize(Domain::Campaigns, Access::Write)?.to_owned();
+    let id = super::id(path)?;
+    let body = validate::body(&super::bytes(body)?, ADD_CONTACTS)?;
+    let requested: Vec<String> = body
+        .list("contact_ids")
+        .unwrap_or_default()
+        .iter()
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
+    let result = app
+        .store
+        .write(move |tx| {
+            let status: Option<String> = tx
+                .query_row("SELECT status FROM campaigns WHERE id = ?1 AND workspace_id = ?2", [&id, &ws], |r| r.get(0))
+                .optional()?;
+            match status.as_deref() {
+                None => return Err(ApiError::NotFound(Resource::Campaign)),
+                Some("completed") => {
+                    return Err(ApiError::BadRequest(
+                        "Campaign is completed; create a new campaign to call more contacts".into(),
+                    ));
+                }
+                Some(_) => {}
+            }
+            let mut unique: Vec<&String> = Vec::new();
+            for c in &requested {
+                if !unique.contains(&c) {
+                    unique.push(c);
+                }
+            }
+            let skipped_duplicates = requested.len() - unique.len();
+            for (i, contact) in requested.iter().enumerate() {
+                let exists = tx
+                    .prepare_cached("SELECT 1 FROM contacts WHERE id = ?1 AND workspace_id = ?2")?
+                    .query_row([contact.as_str(), &ws], |_| Ok(()))
+                    .optional()?;
+                if exists.is_none() {
+                    return Err(ApiError::field(&format!("contact_ids.{i}"), "Contact not found in this workspace"));
+                }
+            }
+            let mut position: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(position), 0) FROM campaign_contacts WHERE campaign_id = ?1",
+                [&id],
+                |r| r.get(0),
+            )?;
+            let now = clock::now_str();
+            let (mut added, mut skipped_existing) = (0, 0);
+            for contact in unique {
+                position += 1;
+                let n = tx
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO campaign_contacts (campaign_id, contact_id, workspace_id, position, status, added_at)
+                         VALUES (?1, ?2, ?3, ?4, 'pending', ?5)",
+                    )?
+                    .execute(params![id, contact, ws, position, now])?;
+                if n == 1 { added += 1 } else { skipped_existing += 1 }
+            }
+            let contact_count: i64 =
+                tx.query_row("SELECT COUNT(*) FROM campaign_contacts WHERE campaign_id = ?1", [&id], |r| r.get(0))?;
+            Ok(json!({
+                "added": added,
+                "skipped_duplicates": skipped_duplicates,
+                "skipped_existing": skipped_existing,
+                "contact_count": contact_count,
+            }))
+        })
+        .await?;
+    Ok(ok(result))
+}
+
+pub async fn start(
+    State(app): State<SharedApp>,
+    Extension(p): Extension<Principal>,
+    path: IdPath,
+) -> ApiResult {
+    let ws = p.authorize(Domain::Campaigns, Access::Write)?.to_owned();
+    let id = super::id(path)?;
+    let (cid, wid) = (id.clone(), ws.clone());
+    let campaign = app
+        .store
+        .write(move |tx| {
+            let row: Option<(String, String, String)> = tx
+                .query_row("SELECT status, agent_id, mode FROM campaigns WHERE id = ?1 AND workspace_id = ?2", [&id, &ws], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?;
+            let Some((status, agent_id, mode)) = row else {
+                return Err(ApiError::NotFound(Resource::Campaign));
+            };
+            match status.as_str() {
+                "running" => return Err(ApiError::BadRequest("Campaign is already running".into())),
+                "completed" => {
+                    return Err(ApiError::BadRequest(
+                        "Campaign is completed and cannot be restarted; create a new campaign".into(),
+                    ));
+                }
+                _ => {}
+            }
+            let agent_status: Option<String> = tx
+                .query_row("SELECT status FROM agents WHERE id = ?1 AND workspace_id = ?2", [&agent_id, &ws], |r| r.get(0))
+                .optional()?;
+            match agent_status.as_deref() {
+                None => {
+                    return Err(ApiError::BadRequest(
+                        "Cannot start campaign: it has no agent (the agent was deleted). Create a new campaign with an existing agent".into(),
+                    ));
+                }
+                Some("inactive") => {
+                    return Err(ApiError::BadRequest(
+                        "Cannot start campaign: its agent is inactive. Set the agent's status to active first".into(),
+                    ));
+                }
+                Some(_) => {}
+            }
+            let pending: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM campaign_contacts WHERE campaign_id = ?1 AND status = 'pending'",
+                [&id],
+                |r| r.get(0),
+            )?;
+            if pending == 0 {
+                return Err(ApiError::BadRequest(
+                    "Cannot start campaign: it has no contacts to call. Add contacts with smartalex_add_contacts_to_campaign first".into(),
+                ));
+            }
+            if mode == "live" {
+                let numbers: i64 = tx.query_row(
+                    "SELECT COUNT(*) FROM phone_numbers WHERE workspace_id = ?1 AND status = 'active'",
+                    [&ws],
+                    |r| r.get(0),
+                )?;
+                if numbers == 0 {
+                    return Err(ApiError::BadRequest(
+                        "Cannot start a live campaign without a phone number to call from. Buy one with smartalex_buy_phone_number first".into(),
+                    ));
+                }
+            }
+            tx.execute(
+                "UPDATE campaigns SET status = 'running', started_at = COALESCE(started_at, ?1) WHERE id = ?2",
+                params![clock::now_str(), id],
+            )?;
+            let campaign = fetch(tx, &ws, &id)?.ok_or_else(|| ApiError::internal("started campaign vanished"))?;
+            webhooks::emit(tx, &ws, "campaign.started", &campaign)?;
+            Ok(campaign)
+        })
+        .await?;
+    app.deliveries.notify_one();
+    dialer::spawn(app.clone(), wid, cid);
+    Ok(ok(campaign))
+}

@@ -1,0 +1,245 @@
+//! `/deals`: the sales pipeline in seven stages.
+
+use axum::Extension;
+use axum::extract::State;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction};
+use serde_json::{Value, json};
+
+use super::{
+    ApiResult, IdPath, Obj, QueryMap, RawBody, created, insert_row, ok, sql_value, text, update_row,
+};
+use crate::sandbox::SharedApp;
+use crate::sandbox::auth::{Access, Domain, Principal};
+use crate::sandbox::errors::{ApiError, Resource};
+use crate::sandbox::validate::{self, Field, Kind};
+use crate::sandbox::{clock, ids, webhooks};
+
+pub const STAGES: &[&str] = &[
+    "lead",
+    "qualified",
+    "showing",
+    "offer",
+    "under_contract",
+    "closed_won",
+    "closed_lost",
+];
+
+const CREATE: &[Field] = &[
+    Field::req("deal_name", Kind::Str { min: 1 }),
+    Field::opt("stage", Kind::Enum(STAGES)),
+    Field::opt(
+        "value",
+        Kind::Num {
+            min: 0.0,
+            max: None,
+        },
+    ),
+    Field::opt("currency", Kind::Currency),
+    Field::opt("contact_id", Kind::Uuid),
+    Field::opt("notes", Kind::Str { min: 0 }),
+    Field::opt("expected_close_date", Kind::Date),
+];
+
+const UPDATE: &[Field] = &[
+    Field::opt("deal_name", Kind::Str { min: 1 }),
+    Field::opt("stage", Kind::Enum(STAGES)),
+    Field::opt(
+        "value",
+        Kind::Num {
+            min: 0.0,
+            max: None,
+        },
+    ),
+    Field::opt("currency", Kind::Currency),
+    Field::opt("contact_id", Kind::Uuid),
+    Field::opt("notes", Kind::Str { min: 0 }),
+    Field::opt("expected_close_date", Kind::Date),
+];
+
+const COLUMNS: &str = "id, deal_name, stage, value, currency, contact_id, notes, expected_close_date, created_at, updated_at";
+
+fn to_json(r: &Row<'_>) -> rusqlite::Result<Value> {
+    Ok(Obj::new()
+        .put("id", r.get::<_, String>(0)?)
+        .put("deal_name", r.get::<_, String>(1)?)
+        .put("stage", r.get::<_, String>(2)?)
+        .opt("value", r.get::<_, Option<f64>>(3)?)
+        .put("currency", r.get::<_, String>(4)?)
+        .opt("contact_id", r.get::<_, Option<String>>(5)?)
+        .opt("notes", r.get::<_, Option<String>>(6)?)
+        .opt("expected_close_date", r.get::<_, Option<String>>(7)?)
+        .put("created_at", r.get::<_, String>(8)?)
+        .put("updated_at", r.get::<_, String>(9)?)
+        .done())
+}
+
+fn fetch(conn: &Connection, ws: &str, id: &str) -> rusqlite::Result<Option<Value>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM deals WHERE id = ?1 AND workspace_id = ?2"
+    ))?
+    .query_row([id, ws], to_json)
+    .optional()
+}
+
+fn require_contact(tx: &Transaction<'_>, ws: &str, contact: Option<&str>) -> Result<(), ApiError> {
+    if let Some(contact) = contact {
+        let exists = tx
+            .query_row(
+                "SELECT 1 FROM contacts WHERE id = ?1 AND workspace_id = ?2",
+                [&contact.to_ascii_lowercase(), ws],
+                |_| Ok(()),
+            )
+            .optional()?;
+        if exists.is_none() {
+            return Err(ApiError::field(
+                "contact_id",
+                "Contact not found in this workspace",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Lower-case UUIDs, as everything else stores them.
+fn normalized(v: &Value, field: &Field) -> SqlValue {
+    match (field.kind, v.as_str()) {
+        (Kind::Uuid, Some(s)) => SqlValue::Text(s.to_ascii_lowercase()),
+        _ => sql_value(v),
+    }
+}
+
+pub async fn list(
+    State(app): State<SharedApp>,
+    Extension(p): Extension<Principal>,
+    q: QueryMap,
+) -> ApiResult {
+    let ws = p.authorize(Domain::Deals, Access::Read)?.to_owned();
+    let q = super::query(q)?;
+    let page = validate::page(&q)?;
+    let stage = validate::enum_param(&q, "stage", STAGES)?.map(str::to_owned);
+    let body = app
+        .store
+        .read(move |c| {
+            let filter = "workspace_id = ?1 AND (?2 IS NULL OR stage = ?2)";
+            let stage = stage.map_or(SqlValue::Null, SqlValue::Text);
+            let total: i64 = c
+                .prepare_cached(&format!("SELECT COUNT(*) FROM deals WHERE {filter}"))?
+                .query_row(rusqlite::params![ws, stage], |r| r.get(0))?;
+            let data = c
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM deals WHERE {filter} ORDER BY created_at DESC, rowid DESC LIMIT ?3 OFFSET ?4"
+                ))?
+                .query_map(rusqlite::params![ws, stage, page.per_page, page.offset()], to_json)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(super::list(data, page, total))
+        })
+        .await?;
+    Ok(ok(body))
+}
+
+pub async fn create(
+    State(app): State<SharedApp>,
+    Extension(p): Extension<Principal>,
+    body: RawBody,
+) -> ApiResult {
+    let ws = p.authorize(Domain::Deals, Access::Write)?.to_owned();
+    let body = validate::body(&super::bytes(body)?, CREATE)?;
+    let deal = app
+        .store
+        .write(move |tx| {
+            require_contact(tx, &ws, body.str("contact_id"))?;
+            let id = ids::new_id();
+            let now = clock::now_str();
+            let mut cols = vec![("id", text(&id)), ("workspace_id", text(&ws))];
+            cols.extend(
+                body.provided(CREATE)
+                    .map(|(f, v)| (f.name, normalized(v, f))),
+            );
+            if !body.has("stage") {
+                cols.push(("stage", text("lead")));
+            }
+            if !body.has("currency") {
+                cols.push(("currency", text("USD")));
+            }
+            cols.push(("created_at", text(&now)));
+            cols.push(("updated_at", text(now)));
+            insert_row(tx, "deals", &cols)?;
+            let deal =
+                fetch(tx, &ws, &id)?.ok_or_else(|| ApiError::internal("inserted deal vanished"))?;
+            webhooks::emit(tx, &ws, "deal.created", &deal)?;
+            Ok(deal)
+        })
+        .await?;
+    app.deliveries.notify_one();
+    Ok(created(deal))
+}
+
+pub async fn update(
+    State(app): State<SharedApp>,
+    Extension(p): Extension<Principal>,
+    path: IdPath,
+    body: RawBody,
+) -> ApiResult {
+    let ws = p.authorize(Domain::Deals, Access::Write)?.to_owned();
+    let id = super::id(path)?;
+    let body = validate::body(&super::bytes(body)?, UPDATE)?;
+    let deal = app
+        .store
+        .write(move |tx| {
+            let previous: Option<String> = tx
+                .query_row(
+                    "SELECT stage FROM deals WHERE id = ?1 AND workspace_id = ?2",
+                    [&id, &ws],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(previous) = previous else {
+                return Err(ApiError::NotFound(Resource::Deal));
+            };
+            require_contact(tx, &ws, body.str("contact_id"))?;
+            let mut sets: Vec<(&str, SqlValue)> = body
+                .provided(UPDATE)
+                .map(|(f, v)| (f.name, normalized(v, f)))
+                .collect();
+            if !sets.is_empty() {
+                sets.push(("updated_at", text(clock::now_str())));
+            }
+            update_row(tx, "deals", &id, &ws, &sets)?;
+            let deal = fetch(tx, &ws, &id)?.ok_or(ApiError::NotFound(Resource::Deal))?;
+            if body.str("stage").is_some_and(|s| s != previous) {
+                let mut event = deal.clone();
+                if let Value::Object(m) = &mut event {
+                    m.insert("previous_stage".into(), json!(previous));
+                }
+                webhooks::emit(tx, &ws, "deal.stage_changed", &event)?;
+            }
+            Ok(deal)
+        })
+        .await?;
+    app.deliveries.notify_one();
+    Ok(ok(deal))
+}
+
+pub async fn delete(
+    State(app): State<SharedApp>,
+    Extension(p): Extension<Principal>,
+    path: IdPath,
+) -> ApiResult {
+    let ws = p.authorize(Domain::Deals, Access::Write)?.to_owned();
+    let id = super::id(path)?;
+    let body = app
+        .store
+        .write(move |tx| {
+            if tx.execute(
+                "DELETE FROM deals WHERE id = ?1 AND workspace_id = ?2",
+                [&id, &ws],
+            )? == 0
+            {
+                return Err(ApiError::NotFound(Resource::Deal));
+            }
+            Ok(json!({"id": id, "deleted": true}))
+        })
+        .await?;
+    Ok(ok(body))
+}

@@ -1,0 +1,172 @@
+//! One file per spec tag; this file holds what they share: extracting the
+//! pieces of a request without axum's own (non-JSON) rejections, list
+//! envelopes, and small SQL helpers for partial updates.
+//!
+//! Handlers follow one shape: authorize (403) → parse the path id (400) →
+//! validate the body (400/422) → one `Store` call that filters every query
+//! by the caller's workspace (404 for anything else) → JSON.
+
+pub mod agents;
+pub mod calls;
+pub mod campaigns;
+pub mod contacts;
+pub mod deals;
+pub mod phone_numbers;
+pub mod platform;
+pub mod webhooks;
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use rusqlite::types::Value as SqlValue;
+use serde_json::{Map, Value, json};
+
+use super::errors::ApiError;
+use super::validate::{self, Page};
+
+pub type ApiResult = Result<Response, ApiError>;
+
+pub type IdPath = Result<Path<String>, PathRejection>;
+pub type QueryMap = Result<Query<HashMap<String, String>>, QueryRejection>;
+pub type RawBody = Result<Bytes, BytesRejection>;
+
+pub fn ok(value: Value) -> Response {
+    (StatusCode::OK, Json(value)).into_response()
+}
+
+pub fn created(value: Value) -> Response {
+    (StatusCode::CREATED, Json(value)).into_response()
+}
+
+/// The `{id}` path segment as a canonical UUID.
+pub fn id(path: IdPath) -> Result<String, ApiError> {
+    let Path(raw) = path.map_err(|_| ApiError::InvalidUuid)?;
+    validate::path_id(&raw)
+}
+
+pub fn query(q: QueryMap) -> Result<HashMap<String, String>, ApiError> {
+    q.map(|Query(m)| m)
+        .map_err(|_| ApiError::query("malformed query string"))
+}
+
+pub fn bytes(body: RawBody) -> Result<Bytes, ApiError> {
+    body.map_err(|e| ApiError::body(format!("unreadable ({})", e.body_text())))
+}
+
+/// `{data, page, per_page, total}`.
+pub fn list(data: Vec<Value>, page: Page, total: i64) -> Value {
+    json!({"data": data, "page": page.page, "per_page": page.per_page, "total": total})
+}
+
+/// Builds a JSON object, leaving absent optional fields out (the spec has
+/// no nullable fields, so `null` would contradict it).
+#[derive(Debug, Default)]
+pub struct Obj(Map<String, Value>);
+
+impl Obj {
+    pub fn new() -> Self {
+        Obj(Map::new())
+    }
+    pub fn put(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.0.insert(key.to_owned(), value.into());
+        self
+    }
+    pub fn opt<T: Into<Value>>(mut self, key: &str, value: Option<T>) -> Self {
+        if let Some(v) = value {
+            self.0.insert(key.to_owned(), v.into());
+        }
+        self
+    }
+    /// A JSON-array column.
+    pub fn json_list(self, key: &str, text: Option<String>) -> Self {
+        let parsed = text
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .filter(Value::is_array);
+        self.opt(key, parsed)
+    }
+    pub fn done(self) -> Value {
+        Value::Object(self.0)
+    }
+}
+
+/// A validated JSON value as a SQL parameter (arrays are stored as JSON text).
+pub fn sql_value(v: &Value) -> SqlValue {
+    match v {
+        Value::Null => SqlValue::Null,
+        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => SqlValue::Integer(i),
+            None => SqlValue::Real(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::String(s) => SqlValue::Text(s.clone()),
+        other => SqlValue::Text(other.to_string()),
+    }
+}
+
+/// `UPDATE <table> SET <col> = ?, … WHERE id = ? AND workspace_id = ?`;
+/// returns whether a row matched.
+pub fn update_row(
+    tx: &rusqlite::Transaction<'_>,
+    table: &str,
+    id: &str,
+    workspace_id: &str,
+    sets: &[(&str, SqlValue)],
+) -> rusqlite::Result<bool> {
+    if sets.is_empty() {
+        let n: i64 = tx.query_row(
+            &format!("SELECT COUNT(*) FROM {table} WHERE id = ?1 AND workspace_id = ?2"),
+            [id, workspace_id],
+            |r| r.get(0),
+        )?;
+        return Ok(n > 0);
+    }
+    let assignments: Vec<String> = sets
+        .iter()
+        .enumerate()
+        .map(|(i, (c, _))| format!("{c} = ?{}", i + 1))
+        .collect();
+    let sql = format!(
+        "UPDATE {table} SET {} WHERE id = ?{} AND workspace_id = ?{}",
+        assignments.join(", "),
+        sets.len() + 1,
+        sets.len() + 2
+    );
+    let mut params: Vec<SqlValue> = sets.iter().map(|(_, v)| v.clone()).collect();
+    params.push(SqlValue::Text(id.to_owned()));
+    params.push(SqlValue::Text(workspace_id.to_owned()));
+    let n = tx.execute(&sql, rusqlite::params_from_iter(params))?;
+    Ok(n > 0)
+}
+
+/// `INSERT INTO <table> (<cols>) VALUES (…)`.
+pub fn insert_row(
+    tx: &rusqlite::Transaction<'_>,
+    table: &str,
+    cols: &[(&str, SqlValue)],
+) -> rusqlite::Result<()> {
+    let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
+    let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        names.join(", "),
+        marks.join(", ")
+    );
+    tx.prepare_cached(&sql)?
+        .execute(rusqlite::params_from_iter(
+            cols.iter().map(|(_, v)| v.clone()),
+        ))?;
+    Ok(())
+}
+
+pub fn text(s: impl Into<String>) -> SqlValue {
+    SqlValue::Text(s.into())
+}
+
+pub fn opt_text(s: Option<&str>) -> SqlValue {
+    s.map_or(SqlValue::Null, |s| SqlValue::Text(s.to_owned()))
+}

@@ -1,0 +1,189 @@
+//! The HTTP side: the route table and the pipeline every request goes through.
+//!
+//! Pipeline, in order: authenticate (401) → count against the rate limit
+//! (429; the workspace's bucket, or the caller's IP without a valid key) →
+//! route (unknown method or path → 404 `No route found for …`) → handler.
+//! Every response, errors included, leaves with `X-RateLimit-Limit`,
+//! `X-RateLimit-Remaining` and `X-RateLimit-Reset`.
+//!
+//! Handlers run in their own task so that a bug that panics becomes a JSON
+//! 500 rather than a dropped connection.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use tokio::sync::Notify;
+
+use super::auth::Authenticator;
+use super::db::Store;
+use super::errors::ApiError;
+use super::ratelimit::{Bucket, RateLimiter};
+use super::routes::{agents, calls, campaigns, contacts, deals, phone_numbers, platform, webhooks};
+use super::{SandboxOptions, SharedApp};
+
+/// Everything a handler or background task needs.
+pub struct AppInner {
+    pub store: Store,
+    pub auth: Authenticator,
+    pub limiter: RateLimiter,
+    pub allow_private_urls: bool,
+    pub started: Instant,
+    /// Wakes the webhook delivery worker when new deliveries are queued.
+    pub deliveries: Notify,
+    /// Built on first use: building a TLS client costs more than the rest of start-up.
+    http: OnceLock<reqwest::Client>,
+}
+
+impl std::fmt::Debug for AppInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppInner")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The state shared by the router and the background tasks.
+pub fn new_app(store: Store, options: &SandboxOptions) -> SharedApp {
+    Arc::new(AppInner {
+        auth: Authenticator::new(store.clone()),
+        store,
+        limiter: RateLimiter::new(options.rate_limit_per_min),
+        allow_private_urls: options.allow_private_urls,
+        started: Instant::now(),
+        deliveries: Notify::new(),
+        http: OnceLock::new(),
+    })
+}
+
+impl AppInner {
+    /// The shared outbound HTTP client (no redirects, no proxies, bounded time).
+    pub fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            super::netguard::client_builder().build().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot build the outbound HTTP client; using defaults");
+            reqwest::Client::new()
+        })
+        })
+    }
+}
+
+/// The route table: every operation of `openapi/gateway.yaml`.
+pub fn router(app: SharedApp) -> Router {
+    Router::new()
+        .route("/contacts", get(contacts::list).post(contacts::create))
+        .route("/contacts/{id}", get(contacts::get).patch(contacts::update))
+        .route("/agents", get(agents::list).post(agents::create_advanced))
+        .route("/agents/quick-setup", post(agents::quick_setup))
+        .route(
+            "/agents/{id}",
+            get(agents::get)
+                .patch(agents::update)
+                .delete(agents::delete),
+        )
+        .route(
+            "/phone-numbers",
+            get(phone_numbers::list).post(phone_numbers::buy),
+        )
+        .route("/phone-numbers/available", get(phone_numbers::search))
+        .route("/campaigns", get(campaigns::list).post(campaigns::create))
+        .route("/campaigns/{id}", get(campaigns::get))
+        .route("/campaigns/{id}/contacts", post(campaigns::add_contacts))
+        .route("/campaigns/{id}/start", post(campaigns::start))
+        .route("/calls", get(calls::list))
+        .route("/calls/{id}", get(calls::get))
+        .route("/deals", get(deals::list).post(deals::create))
+        .route("/deals/{id}", patch(deals::update).delete(deals::delete))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", axum::routing::delete(webhooks::delete))
+        .route("/platform/status", get(platform::status))
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(middleware::from_fn_with_state(app.clone(), pipeline))
+        .with_state(app)
+}
+
+/// Serve in the background.
+pub fn spawn(app: SharedApp, listener: tokio::net::TcpListener) {
+    super::webhooks::spawn_worker(app.clone());
+    super::dialer::resume(app.clone());
+    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, service).await {
+            tracing::error!(error = %e, "sandbox gateway stopped");
+        }
+    });
+}
+
+async fn no_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::NoRoute {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    }
+}
+
+/// A known path with a method it does not serve: the same message, but
+/// `405` (axum adds the `Allow` header), as HTTP clients and conformance
+/// tools expect.
+async fn wrong_method(method: Method, uri: Uri) -> Response {
+    let error = ApiError::NoRoute {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+    };
+    (
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        axum::Json(error.body_json()),
+    )
+        .into_response()
+}
+
+async fn pipeline(State(app): State<SharedApp>, mut req: Request, next: Next) -> Response {
+    let auth = app.auth.authenticate(req.headers()).await;
+    let bucket = match &auth {
+        Ok(p) => Bucket::Workspace(p.workspace_id.clone()),
+        Err(_) => {
+            let ip = req
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ci| ci.0.ip())
+                .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+            Bucket::Ip(ip)
+        }
+    };
+    let decision = app.limiter.check(bucket);
+    let mut response = if !decision.allowed {
+        ApiError::TooManyRequests {
+            retry_after: decision.reset_secs,
+        }
+        .into_response()
+    } else {
+        match auth {
+            Err(e) => e.into_response(),
+            Ok(principal) => {
+                req.extensions_mut().insert(principal);
+                let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+                match tokio::spawn(next.run(req)).await {
+                    Ok(response) => response,
+                    Err(e) => {
+                        tracing::error!(%method, %path, error = %e, "sandbox handler panicked");
+                        ApiError::internal("handler panicked").into_response()
+                    }
+                }
+            }
+        }
+    };
+    let headers = response.headers_mut();
+    headers.insert("x-ratelimit-limit", HeaderValue::from(decision.limit));
+    headers.insert(
+        "x-ratelimit-remaining",
+        HeaderValue::from(decision.remaining),
+    );
+    headers.insert("x-ratelimit-reset", HeaderValue::from(decision.reset_secs));
+    response
+}

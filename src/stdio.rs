@@ -1,0 +1,318 @@
+//! The stdio transport: newline-delimited JSON-RPC on stdin/stdout.
+//!
+//! rmcp ships a stdio transport, but it drops a line it cannot parse without
+//! a word, and discards an oversized line, so the client is left waiting
+//! forever for a response that never comes. An MCP client deserves an answer to
+//! every line it sends. This transport answers:
+//!
+//! - a line that is not JSON with `-32700 Parse error` (id `null`);
+//! - JSON that is not a JSON-RPC message with `-32600 Invalid Request`,
+//!   echoing its `id` when it has one;
+//! - a line over [`MAX_LINE`] bytes with `-32600`, echoing the request's id
+//!   when it can be read from the line's first bytes, without ever holding
+//!   more than that prefix in memory.
+//!
+//! It must never write anything but JSON-RPC to stdout: every byte it writes
+//! is a serialized message followed by `\n`, written whole by one writer task.
+//!
+//! rmcp polls `receive` inside a `select!` and may drop it half-way, so
+//! nothing in flight may live in the future: a line being read is kept in the
+//! transport, and writes go through a channel to the writer task, so a
+//! cancelled future can neither lose input nor leave half a line on stdout.
+
+use rmcp::RoleServer;
+use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
+use rmcp::transport::Transport;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// The largest message accepted: far above any real tool call (100 contact
+/// ids are ~4 KiB), far below what would hurt the process.
+pub const MAX_LINE: usize = 4 * 1024 * 1024;
+
+/// How much of an oversized line is kept to find its `id`.
+const ID_PREFIX: usize = 1024;
+
+/// JSON-RPC over a reader and a writer, one message per line.
+#[derive(Debug)]
+pub struct LineTransport<R> {
+    reader: BufReader<R>,
+    partial: Partial,
+    out: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    writer: Option<JoinHandle<()>>,
+}
+
+impl<R: AsyncRead + Unpin> LineTransport<R> {
+    /// Must be called inside a tokio runtime: it spawns the writer task.
+    pub fn new<W: AsyncWrite + Unpin + Send + 'static>(reader: R, mut writer: W) -> Self {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+        let task = tokio::spawn(async move {
+            while let Some(bytes) = rx.recv().await {
+                let written = async {
+                    writer.write_all(&bytes).await?;
+                    writer.flush().await
+                };
+                if let Err(e) = written.await {
+                    tracing::error!("writing stdout failed: {e}");
+                    return;
+                }
+            }
+        });
+        Self {
+            reader: BufReader::new(reader),
+            partial: Partial::default(),
+            out: Some(tx),
+            writer: Some(task),
+        }
+    }
+
+    fn queue(&self, message: &impl serde::Serialize) -> std::io::Result<()> {
+        let mut bytes = serde_json::to_vec(message).map_err(std::io::Error::other)?;
+        bytes.push(b'\n');
+        self.out
+            .as_ref()
+            .and_then(|tx| tx.send(bytes).ok())
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "stdout is closed"))
+    }
+}
+
+/// The process's stdin and stdout (non-blocking pipes where the platform
+/// allows, as MCP clients launch servers).
+pub fn stdio() -> LineTransport<rmcp::transport::io::StdioReader> {
+    let (r, w) = rmcp::transport::stdio_pipes();
+    LineTransport::new(r, w)
+}
+
+/// The line being read, kept across cancelled reads.
+#[derive(Debug, Default)]
+struct Partial {
+    line: Vec<u8>,
+    len: usize,
+}
+
+/// One line read from the peer.
+#[derive(Debug, PartialEq)]
+enum Line {
+    Complete(Vec<u8>),
+    /// Longer than [`MAX_LINE`]: its first bytes and its total length.
+    Oversized {
+        prefix: Vec<u8>,
+        len: usize,
+    },
+    Eof,
+}
+
+/// Read up to and including `\n`, holding at most `MAX_LINE` bytes.
+///
+/// Cancel-safe: the only await is `fill_buf`, and every byte consumed is
+/// first recorded in `partial`.
+async fn read_line<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    partial: &mut Partial,
+) -> std::io::Result<Line> {
+    loop {
+        let buf = reader.fill_buf().await?;
+        if buf.is_empty() {
+            let Partial { line, len } = std::mem::take(partial);
+            return Ok(match len {
+                0 => Line::Eof,
+                len if len > MAX_LINE => Line::Oversized { prefix: line, len },
+                _ => Line::Complete(line),
+            });
+        }
+        let (chunk, done) = match buf.iter().position(|b| *b == b'\n') {
+            Some(i) => (&buf[..i], Some(i + 1)),
+            None => (buf, None),
+        };
+        partial.len += chunk.len();
+        if partial.len <= MAX_LINE {
+            partial.line.extend_from_slice(chunk);
+        } else {
+            // Over the limit: keep only the prefix where the id is.
+            partial.line.truncate(ID_PREFIX);
+            let room = ID_PREFIX
+                .saturating_sub(partial.line.len())
+                .min(chunk.len());
+            partial.line.extend_from_slice(&chunk[..room]);
+        }
+        let consumed = done.unwrap_or(buf.len());
+        reader.consume(consumed);
+        if done.is_some() {
+            let Partial { line, len } = std::mem::take(partial);
+            return Ok(if len > MAX_LINE {
+                Line::Oversized { prefix: line, len }
+            } else {
+                Line::Complete(line)
+            });
+        }
+    }
+}
+
+/// The request id near the start of a (possibly cut) message, if any.
+fn id_in_prefix(prefix: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(prefix);
+    let Some(at) = text.find("\"id\"") else {
+        return Value::Null;
+    };
+    let rest = text[at + 4..].trim_start();
+    let Some(rest) = rest.strip_prefix(':') else {
+        return Value::Null;
+    };
+    let rest = rest.trim_start();
+    if let Some(s) = rest.strip_prefix('"') {
+        return s
+            .find('"')
+            .map_or(Value::Null, |end| Value::String(s[..end].to_owned()));
+    }
+    let digits: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
+    digits.parse::<i64>().map_or(Value::Null, Value::from)
+}
+
+fn error(id: Value, code: i64, message: String) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+}
+
+/// What to answer for a line that is not a message rmcp can take.
+fn reject(line: &[u8], parse_error: &serde_json::Error) -> Value {
+    match serde_json::from_slice::<Value>(line) {
+        Err(e) => error(Value::Null, -32700, format!("Parse error: {e}")),
+        Ok(v) => {
+            let id = v.get("id").cloned().unwrap_or(Value::Null);
+            let why = if v.is_array() {
+                "batches are not supported; send one message per line".to_owned()
+            } else {
+                parse_error.to_string()
+            };
+            error(id, -32600, format!("Invalid Request: {why}"))
+        }
+    }
+}
+
+impl<R> Transport<RoleServer> for LineTransport<R>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+{
+    type Error = std::io::Error;
+
+    fn send(
+        &mut self,
+        item: TxJsonRpcMessage<RoleServer>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+        std::future::ready(self.queue(&item))
+    }
+
+    async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
+        loop {
+            let reply = match read_line(&mut self.reader, &mut self.partial).await {
+                Err(e) => {
+                    tracing::error!("reading stdin failed: {e}");
+                    return None;
+                }
+                Ok(Line::Eof) => return None,
+                Ok(Line::Oversized { prefix, len }) => {
+                    tracing::warn!(bytes = len, "discarded an oversized message");
+                    error(
+                        id_in_prefix(&prefix),
+                        -32600,
+                        format!(
+                            "Invalid Request: the message is {len} bytes; this server accepts at most {MAX_LINE} bytes per message"
+                        ),
+                    )
+                }
+                Ok(Line::Complete(line)) => {
+                    if line.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    match serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(&line) {
+                        Ok(message) => return Some(message),
+                        Err(e) => {
+                            tracing::warn!("rejected a line that is not a JSON-RPC message: {e}");
+                            reject(&line, &e)
+                        }
+                    }
+                }
+            };
+            if let Err(e) = self.queue(&reply) {
+                tracing::error!("{e}");
+                return None;
+            }
+        }
+    }
+
+    /// Stop accepting messages and wait until everything queued is written.
+    async fn close(&mut self) -> Result<(), Self::Error> {
+        self.out = None;
+        if let Some(task) = self.writer.take() {
+            task.await.map_err(std::io::Error::other)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn lines(input: &[u8]) -> Vec<Line> {
+        let mut r = BufReader::with_capacity(64, input);
+        let mut partial = Partial::default();
+        let mut out = Vec::new();
+        loop {
+            let l = read_line(&mut r, &mut partial).await.unwrap();
+            let eof = l == Line::Eof;
+            out.push(l);
+            if eof {
+                return out;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn splits_lines_and_bounds_oversized_ones() {
+        let mut input = b"{\"a\":1}\n".to_vec();
+        input.extend(b"{\"jsonrpc\":\"2.0\",\"id\":42,\"params\":\"");
+        input.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        input.extend(b"\"}\nlast");
+        let got = lines(&input).await;
+        assert_eq!(got[0], Line::Complete(b"{\"a\":1}".to_vec()));
+        let Line::Oversized { prefix, len } = &got[1] else {
+            panic!("{:?}", got[1])
+        };
+        assert!(prefix.len() <= ID_PREFIX && *len > MAX_LINE);
+        assert_eq!(id_in_prefix(prefix), json!(42));
+        assert_eq!(got[2], Line::Complete(b"last".to_vec()));
+        assert_eq!(got[3], Line::Eof);
+    }
+
+    #[test]
+    fn finds_string_and_number_ids() {
+        assert_eq!(
+            id_in_prefix(br#"{"jsonrpc":"2.0","id":"abc","method""#),
+            json!("abc")
+        );
+        assert_eq!(id_in_prefix(br#"{"id" : 7,"#), json!(7));
+        assert_eq!(id_in_prefix(br#"{"method":"x""#), Value::Null);
+    }
+
+    #[test]
+    fn rejects_with_the_right_code() {
+        let e = serde_json::from_str::<Value>("{").unwrap_err();
+        assert_eq!(reject(b"not json", &e)["error"]["code"], -32700);
+        let r = reject(br#"{"jsonrpc":"2.0","id":9}"#, &e);
+        assert_eq!(
+            (r["error"]["code"].clone(), r["id"].clone()),
+            (json!(-32600), json!(9))
+        );
+        assert!(
+            reject(b"[1]", &e)["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("batches")
+        );
+    }
+}

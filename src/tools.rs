@@ -1,0 +1,95 @@
+//! The tool table, as generated from the spec, and which tools a server serves.
+//!
+//! The table itself is data emitted by the build (`TOOLS`); this module only
+//! defines its types and the selection rules (`--read-only`, `--tools`).
+
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/tools.rs"));
+}
+
+pub use generated::{DOMAINS, TOOLS};
+
+/// MCP tool annotations (hints), as derived from the HTTP method and `x-mcp`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Annotations {
+    pub read_only: Option<bool>,
+    pub destructive: Option<bool>,
+    pub idempotent: Option<bool>,
+    pub open_world: Option<bool>,
+}
+
+/// One tool: an operation of the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ToolSpec {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    /// The operation's tag.
+    pub domain: &'static str,
+    /// The phrase in `Failed to <action>: …`.
+    pub action: &'static str,
+    pub method: &'static str,
+    pub path: &'static str,
+    pub success_status: u16,
+    pub annotations: Annotations,
+    /// Compact JSON Schema of the arguments.
+    pub input_schema: &'static str,
+    /// Compact JSON Schema of the success response.
+    pub output_schema: &'static str,
+}
+
+impl ToolSpec {
+    /// Read-only by its annotations.
+    pub fn is_read_only(&self) -> bool {
+        self.annotations.read_only == Some(true)
+    }
+}
+
+/// The tool called `name`, served or not.
+pub fn find(name: &str) -> Option<&'static ToolSpec> {
+    TOOLS.iter().find(|t| t.name == name)
+}
+
+/// The `smartalex_list_…` tool of a domain: where to find valid ids.
+pub fn list_tool(domain: &str) -> Option<&'static ToolSpec> {
+    TOOLS
+        .iter()
+        .find(|t| t.domain == domain && t.is_read_only() && t.name.contains("_list_"))
+}
+
+/// Which tools to serve.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Only read-only tools.
+    pub read_only: bool,
+    /// Only these domains (tags); `None` = all.
+    pub domains: Option<Vec<String>>,
+}
+
+impl Selection {
+    /// Check `domains` against the spec's tags.
+    pub fn new(read_only: bool, domains: Option<Vec<String>>) -> Result<Self, String> {
+        let unknown = domains
+            .iter()
+            .flatten()
+            .find(|d| !DOMAINS.contains(&d.as_str()));
+        if let Some(bad) = unknown {
+            return Err(format!(
+                "unknown tool domain `{bad}`; the domains are: {}",
+                DOMAINS.join(", ")
+            ));
+        }
+        Ok(Self { read_only, domains })
+    }
+
+    /// The selected tools, in table order.
+    pub fn tools(&self) -> impl Iterator<Item = &'static ToolSpec> + '_ {
+        TOOLS.iter().filter(move |t| {
+            (!self.read_only || t.is_read_only())
+                && self
+                    .domains
+                    .as_ref()
+                    .is_none_or(|ds| ds.iter().any(|d| d == t.domain))
+        })
+    }
+}

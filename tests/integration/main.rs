@@ -1,0 +1,14 @@
+//! The one integration-test binary (one link, one place to look).
+
+mod common;
+
+mod cli;
+mod clients;
+mod errors;
+mod protocol;
+mod sandbox_api;
+mod sandbox_durability;
+mod sandbox_errors;
+mod sandbox_harness;
+mod sandbox_webhooks;
+mod surface;

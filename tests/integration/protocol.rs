@@ -1,0 +1,150 @@
+//! The protocol edge over stdio: both protocol eras, exactly the declared
+//! capabilities, a clear answer to every malformed line, nothing but
+//! JSON-RPC on stdout.
+
+use serde_json::{Value, json};
+
+use crate::common::stdio::{StdioServer, text};
+
+fn meta_2026() -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "it", "version": "0"}
+    })
+}
+
+#[tokio::test]
+async fn initialize_2025_11_25_declares_only_tools() {
+    let (s, init) = StdioServer::initialized(&[], &[]).await;
+    let result = &init["result"];
+    assert_eq!(result["protocolVersion"], "2025-11-25");
+    assert_eq!(result["serverInfo"]["name"], "smartalex-mcp");
+    assert_eq!(result["capabilities"], json!({"tools": {}}));
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn stateless_2026_07_28_requests_work_without_initialize() {
+    let mut s = StdioServer::spawn(&[], &[]);
+    let discover = s
+        .request("server/discover", json!({"_meta": meta_2026()}))
+        .await;
+    let versions = discover["result"]["supportedVersions"]
+        .as_array()
+        .expect("versions");
+    assert!(versions.contains(&json!("2026-07-28")) && versions.contains(&json!("2025-11-25")));
+    let list = s.request("tools/list", json!({"_meta": meta_2026()})).await;
+    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 28);
+    let call = s
+        .request("tools/call", json!({"_meta": meta_2026(), "name": "smartalex_get_contact", "arguments": {"id": "nope"}}))
+        .await;
+    assert_eq!(call["result"]["isError"], true);
+    assert!(text(&call["result"]).contains("id: must be a UUID"));
+    // Without the required per-request metadata: a clear invalid-params error.
+    let bare = s.request("tools/list", json!({})).await;
+    assert_eq!(bare["error"]["code"], -32602);
+    assert!(
+        bare["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("protocolVersion")
+    );
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn every_malformed_line_gets_a_specific_answer() {
+    let (mut s, _) = StdioServer::initialized(&[], &[]).await;
+
+    s.send_line("{\"jsonrpc\":\"2.0\",\"id\":70,\"method\":\"tools/list\"")
+        .await;
+    let r = s.response_to(Value::Null).await;
+    assert_eq!(r["error"]["code"], -32700, "{r}");
+
+    s.send_line("[{\"jsonrpc\":\"2.0\",\"id\":71,\"method\":\"ping\"}]")
+        .await;
+    let r = s.response_to(Value::Null).await;
+    assert_eq!(r["error"]["code"], -32600, "{r}");
+    assert!(r["error"]["message"].as_str().unwrap().contains("batches"));
+
+    let r = s.request("no/such/method", json!({})).await;
+    assert_eq!(r["error"]["code"], -32601);
+    assert_eq!(r["error"]["message"], "Method not found: no/such/method");
+
+    let r = s
+        .request(
+            "tools/call",
+            json!({"name": "smartalex_get_contact", "arguments": "notanobject"}),
+        )
+        .await;
+    assert_eq!(r["error"]["code"], -32602);
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid params for tools/call")
+    );
+
+    let r = s
+        .request(
+            "tools/call",
+            json!({"name": "smartalex_nope", "arguments": {}}),
+        )
+        .await;
+    assert_eq!(r["error"]["code"], -32602);
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Unknown tool: smartalex_nope")
+    );
+
+    // Wrong argument types are a tool error listing each problem.
+    let r = s
+        .call(
+            "smartalex_list_contacts",
+            json!({"page": "two", "per_page": 1000}),
+        )
+        .await;
+    assert_eq!(r["isError"], true);
+    let t = text(&r);
+    assert!(
+        t.contains("page: must be an integer (got \"two\")")
+            && t.contains("per_page: must be at most 100"),
+        "{t}"
+    );
+
+    // A 6 MiB message: rejected with its id, and the server carries on.
+    let huge = json!({"jsonrpc": "2.0", "id": 99, "method": "tools/call",
+        "params": {"name": "smartalex_create_contact", "arguments": {"first_name": "x".repeat(6 << 20)}}});
+    s.send_line(&huge.to_string()).await;
+    let r = s.response_to(json!(99)).await;
+    assert_eq!(r["error"]["code"], -32600);
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 4194304 bytes")
+    );
+    let r = s.request("ping", json!({})).await;
+    assert_eq!(r["result"], json!({}));
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn stdout_carries_only_json_rpc_even_with_debug_logs() {
+    let (mut s, _) = StdioServer::initialized(&[], &[("SMARTALEX_LOG", "debug")]).await;
+    s.request("tools/list", json!({})).await;
+    s.call("smartalex_list_contacts", json!({})).await;
+    let (rest, stderr) = s.finish().await;
+    for line in rest.lines() {
+        let v: Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("non-JSON on stdout: {line}"));
+        assert_eq!(v["jsonrpc"], "2.0");
+    }
+    assert!(
+        stderr.contains("DEBUG") || stderr.contains("WARN"),
+        "logs go to stderr: {stderr}"
+    );
+}
