@@ -52,6 +52,11 @@ pub enum CallError {
     Timeout { seconds: u64 },
     /// Anything else on the way (TLS, a broken connection mid-body, ...).
     Transport(String),
+    /// A tool that asks first, called without approval by a client that
+    /// cannot ask the user: the question to put to them.
+    ConfirmationRequired { question: String },
+    /// The user said no (or dismissed the question).
+    Declined,
 }
 
 /// One way the arguments break the schema.
@@ -91,6 +96,8 @@ impl CallError {
             CallError::Unreachable { .. } => "unreachable",
             CallError::Timeout { .. } => "timeout",
             CallError::Transport(_) => "transport",
+            CallError::ConfirmationRequired { .. } => "confirmation_required",
+            CallError::Declined => "declined",
         }
     }
 
@@ -150,6 +157,16 @@ impl CallError {
                     if *seconds == 1 { "" } else { "s" }
                 ),
                 "Retry after a few seconds; if it persists, the gateway may be experiencing an outage.".to_owned(),
+            ),
+            CallError::ConfirmationRequired { question } => (
+                "confirmation required".to_owned(),
+                format!(
+                    "This tool asks the user first: \"{question}\" Ask them; if they approve, call it again with the same arguments and confirm: true."
+                ),
+            ),
+            CallError::Declined => (
+                "the user declined".to_owned(),
+                "Nothing was changed. Do not retry unless the user asks for it.".to_owned(),
             ),
             CallError::Transport(detail) => (
                 format!("the connection to the SmartAlex API gateway failed ({detail})"),

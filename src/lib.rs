@@ -9,17 +9,25 @@ pub use client::{ByteStream, Client, ClientInfo, DEFAULT_BASE_URL, Error, Respon
 #[cfg(feature = "server")]
 mod args;
 #[cfg(feature = "server")]
+pub mod complete;
+#[cfg(feature = "server")]
 mod dispatch;
 #[cfg(feature = "server")]
 pub mod error;
 #[cfg(feature = "server")]
 pub mod gateway;
 #[cfg(feature = "server")]
+pub mod prompts;
+#[cfg(feature = "server")]
 pub mod registry;
+#[cfg(feature = "server")]
+pub mod resources;
 #[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "server")]
 pub mod stdio;
+#[cfg(feature = "server")]
+pub mod surface;
 #[cfg(feature = "server")]
 pub mod tools;
 #[cfg(feature = "server")]

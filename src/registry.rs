@@ -32,6 +32,18 @@ pub struct Registry {
     gateway: Gateway,
 }
 
+/// Whether the user already approved a tool that asks first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approval {
+    /// The client asked the user, who said yes.
+    Granted,
+    /// Only an explicit `confirm: true` argument counts.
+    FromArguments,
+}
+
+/// The argument that carries approval when the client cannot ask.
+pub const CONFIRM_ARG: &str = "confirm";
+
 /// The result of one call, before it is put on the wire.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -77,25 +89,49 @@ impl Registry {
         self.entries.iter().find(|e| e.spec.name == name)
     }
 
-    /// Validate and call `name`. `Err` only for a tool that is not served.
+    /// The spec of a served tool.
+    pub fn spec(&self, name: &str) -> Option<&'static ToolSpec> {
+        self.entry(name).map(|e| e.spec)
+    }
+
+    /// Validate and call `name`, requiring `confirm: true` for tools that ask
+    /// first. `Err` only for a tool that is not served.
     pub async fn call(
         &self,
         name: &str,
         args: Option<Map<String, Value>>,
     ) -> Result<Outcome, CallError> {
+        self.call_with(name, args, Approval::FromArguments).await
+    }
+
+    /// Validate and call `name`. `Err` only for a tool that is not served.
+    pub async fn call_with(
+        &self,
+        name: &str,
+        args: Option<Map<String, Value>>,
+        approval: Approval,
+    ) -> Result<Outcome, CallError> {
         let entry = self
             .entry(name)
             .ok_or_else(|| CallError::UnknownTool(name.to_owned()))?;
-        let args = args.unwrap_or_default();
-        let instance = Value::Object(args);
+        let instance = Value::Object(args.unwrap_or_default());
         if let Err(violations) = entry.check(&instance) {
             return Ok(Outcome::Failed(
                 CallError::InvalidArguments(violations).message(entry.spec),
             ));
         }
-        let Value::Object(args) = instance else {
+        let Value::Object(mut args) = instance else {
             unreachable!("built as an object above")
         };
+        if entry.spec.confirm.is_some() {
+            let confirmed = args.remove(CONFIRM_ARG) == Some(Value::Bool(true));
+            if approval == Approval::FromArguments && !confirmed {
+                let question = entry.spec.confirmation(&args).unwrap_or_default();
+                return Ok(Outcome::Failed(
+                    CallError::ConfirmationRequired { question }.message(entry.spec),
+                ));
+            }
+        }
         match self.gateway.call(entry.spec, args).await {
             Ok(reply) => Ok(Outcome::Ok(reply.body)),
             Err(e) => {
@@ -129,11 +165,16 @@ impl Entry {
 }
 
 impl Outcome {
-    /// As an MCP tool result: compact JSON text, or an `isError` result.
+    /// As an MCP tool result: the answer as `structuredContent` (it matches
+    /// the tool's `outputSchema`) plus the same as compact JSON text for
+    /// clients that ignore structured output; or an `isError` result.
     pub fn into_result(self) -> CallToolResult {
         match self {
             Outcome::Ok(body) => {
-                CallToolResult::success(vec![ContentBlock::text(body.to_string())])
+                let mut result =
+                    CallToolResult::success(vec![ContentBlock::text(body.to_string())]);
+                result.structured_content = Some(body);
+                result
             }
             Outcome::Failed(text) => CallToolResult::error(vec![ContentBlock::text(text)]),
         }
@@ -144,8 +185,11 @@ impl Outcome {
 fn mcp_tool(spec: &'static ToolSpec) -> Tool {
     let schema: JsonObject = serde_json::from_str(spec.input_schema)
         .expect("input schemas are generated from parsed JSON");
+    let output: JsonObject = serde_json::from_str(spec.output_schema)
+        .expect("output schemas are generated from parsed JSON");
     let a = spec.annotations;
     let mut tool = Tool::new(spec.name, spec.description, Arc::new(schema));
+    tool.output_schema = Some(Arc::new(output));
     tool.title = Some(spec.title.to_owned());
     tool.annotations = Some(ToolAnnotations::from_raw(
         None,

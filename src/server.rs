@@ -1,29 +1,52 @@
 //! The MCP server: rmcp's protocol handling around a [`Registry`].
 //!
 //! rmcp owns the protocol (JSON-RPC framing, `initialize` for 2025-11-25
-//! clients and per-request `_meta` for 2026-07-28 ones, cancellation); this
-//! type only answers the methods SmartAlex implements and declares exactly
-//! those capabilities, so anything else gets method-not-found.
+//! clients and per-request `_meta` for 2026-07-28 ones); this type answers
+//! the methods SmartAlex implements — tools, resources and their templates,
+//! prompts, completions — and declares exactly those capabilities (logging, deprecated by SEP-2577,
+//! is not one of them: log lines go to stderr),
+//! so anything else gets method-not-found.
+//!
+//! It also owns what only the protocol layer can do for a tool call: asking
+//! the user before a costly or destructive tool runs (elicitation on a
+//! 2025-11-25 session, an input-required result on 2026-07-28), reporting
+//! progress on long operations, and dropping a call the client cancelled.
 //!
 //! It must never write to stdout itself: on stdio, stdout is the JSON-RPC
 //! channel. Logs go through `tracing` to stderr.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CustomRequest, CustomResult, ErrorCode,
-    Implementation, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
+    CustomRequest, CustomResult, ElicitRequest, ElicitRequestParams, ElicitResult,
+    ElicitationAction, ElicitationSchema, ErrorCode, GetPromptRequestParams, GetPromptResponse,
+    Implementation, InputRequest, InputRequests, InputRequiredResult, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ProgressNotificationParam, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
+    ReadResourceResult, Reference, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+use serde_json::Value;
 
+use crate::complete::Target;
 use crate::error::CallError;
-use crate::registry::Registry;
+use crate::prompts::PromptError;
+use crate::registry::{Approval, Outcome, Registry};
+use crate::resources::ReadError;
 
 const INSTRUCTIONS: &str = "SmartAlex runs AI voice agents that call contacts in campaigns. \
 Tools are prefixed smartalex_ and grouped by domain (contacts, agents, phone numbers, campaigns, \
 calls, deals, webhooks, platform). Use the list_ tools to find ids; ids are UUIDs. \
-Failed calls explain how to recover.";
+Read smartalex://workflows for proven multi-step sequences. Failed calls explain how to recover.";
+
+/// The key of the confirmation in an input-required round trip.
+const CONFIRM_INPUT: &str = "confirm";
+
+/// How often a long operation reports that it is still running.
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 
 /// The SmartAlex MCP server. Cheap to clone: every session shares one registry.
 #[derive(Debug, Clone)]
@@ -41,11 +64,101 @@ impl SmartAlexServer {
     }
 }
 
+/// What the user said to a confirmation.
+enum Answer {
+    Approved,
+    Declined,
+    /// Ask again through an input-required result (2026-07-28).
+    Ask(InputRequiredResult),
+    /// The client cannot ask: require `confirm: true`.
+    CannotAsk,
+}
+
+fn is_stateless(context: &RequestContext<RoleServer>) -> bool {
+    context
+        .protocol_version()
+        .is_some_and(|v| v.as_str() >= ProtocolVersion::V_2026_07_28.as_str())
+}
+
+fn elicit_params(question: &str) -> Option<ElicitRequestParams> {
+    let schema = ElicitationSchema::builder()
+        .required_bool(CONFIRM_INPUT)
+        .description("Approve to go ahead; decline to cancel.")
+        .build()
+        .ok()?;
+    Some(ElicitRequestParams::FormElicitationParams {
+        meta: None,
+        message: question.to_owned(),
+        requested_schema: schema,
+    })
+}
+
+fn approved(result: &ElicitResult) -> bool {
+    result.action == ElicitationAction::Accept
+        && result
+            .content
+            .as_ref()
+            .and_then(|c| c.get(CONFIRM_INPUT))
+            .and_then(Value::as_bool)
+            == Some(true)
+}
+
+impl SmartAlexServer {
+    /// Ask the user `question`, however this client can be asked.
+    async fn ask(
+        &self,
+        question: &str,
+        request: &CallToolRequestParams,
+        context: &RequestContext<RoleServer>,
+    ) -> Answer {
+        let can_elicit = context
+            .client_capabilities()
+            .is_some_and(|c| c.elicitation.is_some());
+        let Some(params) = elicit_params(question).filter(|_| can_elicit) else {
+            return Answer::CannotAsk;
+        };
+        if is_stateless(context) {
+            // 2026-07-28: no server-to-client requests; the client asks the
+            // user and calls again with the answer.
+            if let Some(answer) = request
+                .input_responses
+                .as_ref()
+                .and_then(|r| r.get(CONFIRM_INPUT))
+            {
+                return match serde_json::from_value::<ElicitResult>(answer.clone()) {
+                    Ok(r) if approved(&r) => Answer::Approved,
+                    _ => Answer::Declined,
+                };
+            }
+            let mut requests = InputRequests::new();
+            requests.insert(
+                CONFIRM_INPUT.to_owned(),
+                InputRequest::Elicitation(ElicitRequest::new(params)),
+            );
+            return Answer::Ask(InputRequiredResult::from_input_requests(requests));
+        }
+        match context.peer.create_elicitation(params).await {
+            Ok(r) if approved(&r) => Answer::Approved,
+            Ok(_) => Answer::Declined,
+            Err(e) => {
+                tracing::warn!("elicitation failed, falling back to confirm: true: {e}");
+                Answer::CannotAsk
+            }
+        }
+    }
+}
+
 impl ServerHandler for SmartAlexServer {
     fn get_info(&self) -> ServerConfig {
         let mut info = Implementation::new("smartalex-mcp", env!("CARGO_PKG_VERSION"));
         info.title = Some("SmartAlex".to_owned());
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .enable_prompts()
+            .enable_completions()
+            .build();
+        ServerConfig::new(capabilities)
             .with_server_info(info)
             .with_instructions(INSTRUCTIONS)
     }
@@ -61,18 +174,148 @@ impl ServerHandler for SmartAlexServer {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        match self.registry.call(&request.name, request.arguments).await {
-            Ok(outcome) => Ok(outcome.into_result().into()),
-            Err(CallError::UnknownTool(name)) => Err(McpError::invalid_params(
+        let Some(spec) = self.registry.spec(&request.name) else {
+            return Err(McpError::invalid_params(
                 format!(
-                    "Unknown tool: {name}. Call tools/list to see the tools this server offers."
+                    "Unknown tool: {}. Call tools/list to see the tools this server offers.",
+                    request.name
+                ),
+                None,
+            ));
+        };
+        let mut approval = Approval::FromArguments;
+        let given = request.arguments.clone().unwrap_or_default();
+        let confirmed = given.get(crate::registry::CONFIRM_ARG) == Some(&Value::Bool(true));
+        if let (Some(question), false) = (spec.confirmation(&given), confirmed) {
+            let question = question.as_str();
+            match self.ask(question, &request, &context).await {
+                Answer::Approved => approval = Approval::Granted,
+                Answer::Declined => {
+                    let text = CallError::Declined.message(spec);
+                    return Ok(Outcome::Failed(text).into_result().into());
+                }
+                Answer::Ask(input_required) => return Ok(input_required.into()),
+                Answer::CannotAsk => {}
+            }
+        }
+
+        let call = self
+            .registry
+            .call_with(&request.name, request.arguments, approval);
+        let progress_token = context
+            .meta
+            .get_progress_token()
+            .filter(|_| spec.long_running);
+        let outcome = tokio::select! {
+            outcome = track(call, progress_token, &context) => outcome,
+            () = context.ct.cancelled() => {
+                tracing::info!(tool = %request.name, "call cancelled by the client");
+                return Err(McpError::new(ErrorCode::INTERNAL_ERROR, "Request cancelled", None));
+            }
+        };
+        match outcome {
+            Ok(outcome) => Ok(outcome.into_result().into()),
+            Err(e) => Err(McpError::internal_error(e.kind(), None)),
+        }
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        Ok(ListResourcesResult::with_all_items(
+            self.registry.resources(),
+        ))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            self.registry.resource_templates(),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        match self.registry.read_resource(&request.uri).await {
+            Ok(contents) => Ok(ReadResourceResult::new(vec![contents]).into()),
+            Err(ReadError::NotFound(uri)) => Err(McpError::resource_not_found(
+                format!(
+                    "Resource not found: {uri}. Call resources/list and resources/templates/list to see what this server offers."
                 ),
                 None,
             )),
-            Err(other) => Err(McpError::internal_error(format!("{other:?}"), None)),
+            Err(ReadError::Failed(text)) => Err(McpError::internal_error(text, None)),
         }
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult::with_all_items(self.registry.prompts()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        match self
+            .registry
+            .get_prompt(&request.name, request.arguments)
+            .await
+        {
+            Ok(result) => Ok(result.into()),
+            Err(PromptError::NotFound(name)) => Err(McpError::invalid_params(
+                format!(
+                    "Unknown prompt: {name}. Call prompts/list to see the prompts this server offers."
+                ),
+                None,
+            )),
+            Err(PromptError::Arguments(why)) => Err(McpError::invalid_params(
+                format!("Invalid arguments for prompt {}: {why}", request.name),
+                None,
+            )),
+        }
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        let argument = request.argument.name.as_str();
+        let target = match &request.r#ref {
+            Reference::Prompt(p) => Target::Prompt {
+                name: &p.name,
+                argument,
+            },
+            Reference::Resource(r) => Target::Template {
+                uri: &r.uri,
+                argument,
+            },
+            _ => return Ok(CompleteResult::new(CompletionInfo::default())),
+        };
+        let (values, more) = self
+            .registry
+            .complete(target, &request.argument.value)
+            .await;
+        let total = u32::try_from(values.len()).ok();
+        let mut info = CompletionInfo::new(values).unwrap_or_default();
+        info.total = total;
+        info.has_more = Some(more);
+        Ok(CompleteResult::new(info))
     }
 
     /// rmcp routes here both methods it does not know and known methods whose
@@ -107,6 +350,49 @@ impl ServerHandler for SmartAlexServer {
             ),
         })
     }
+}
+
+/// Run `call`, and while it runs, tell the client it is still running (when
+/// it asked for progress by sending a token).
+async fn track<F>(
+    call: F,
+    token: Option<rmcp::model::ProgressToken>,
+    context: &RequestContext<RoleServer>,
+) -> Result<Outcome, CallError>
+where
+    F: Future<Output = Result<Outcome, CallError>>,
+{
+    let Some(token) = token else {
+        return call.await;
+    };
+    let started = Instant::now();
+    let notify = |progress: f64, total: Option<f64>, message: String| {
+        let mut p = ProgressNotificationParam::new(token.clone(), progress);
+        p.total = total;
+        p.message = Some(message);
+        let peer = context.peer.clone();
+        async move {
+            if let Err(e) = peer.notify_progress(p).await {
+                tracing::debug!("progress notification not sent: {e}");
+            }
+        }
+    };
+    notify(0.0, None, "Sent to SmartAlex".to_owned()).await;
+    tokio::pin!(call);
+    let mut ticks =
+        tokio::time::interval_at(tokio::time::Instant::now() + PROGRESS_EVERY, PROGRESS_EVERY);
+    let mut step = 0.0;
+    let outcome = loop {
+        tokio::select! {
+            outcome = &mut call => break outcome,
+            _ = ticks.tick() => {
+                step += 1.0;
+                notify(step, None, format!("Waiting for SmartAlex ({:.1} s)", started.elapsed().as_secs_f64())).await;
+            }
+        }
+    };
+    notify(step + 1.0, Some(step + 1.0), "Done".to_owned()).await;
+    outcome
 }
 
 /// MCP request methods: a malformed one is invalid params, not unknown.

@@ -36,9 +36,39 @@ pub struct ToolSpec {
     pub input_schema: &'static str,
     /// Compact JSON Schema of the success response.
     pub output_schema: &'static str,
+    /// The question put to the user before running (`{arg}` placeholders).
+    pub confirm: Option<&'static str>,
+    /// Report progress while it runs.
+    pub long_running: bool,
 }
 
 impl ToolSpec {
+    /// The confirmation question with the call's arguments filled in.
+    pub fn confirmation(
+        &self,
+        args: &serde_json::Map<String, serde_json::Value>,
+    ) -> Option<String> {
+        let template = self.confirm?;
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some((head, tail)) = rest.split_once('{') {
+            out.push_str(head);
+            let Some((name, after)) = tail.split_once('}') else {
+                out.push('{');
+                rest = tail;
+                continue;
+            };
+            match args.get(name) {
+                Some(serde_json::Value::String(s)) => out.push_str(s),
+                Some(v) => out.push_str(&v.to_string()),
+                None => out.push_str(name),
+            }
+            rest = after;
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
     /// Read-only by its annotations.
     pub fn is_read_only(&self) -> bool {
         self.annotations.read_only == Some(true)

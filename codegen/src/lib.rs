@@ -17,9 +17,15 @@ mod error;
 mod introspect;
 mod schema;
 mod spec;
+mod surface;
+
+use std::collections::BTreeMap;
 
 pub use error::{Error, ErrorKind};
-pub use spec::{Annotations, Location, Operation, Param, Spec, TOOL_PREFIX};
+pub use spec::{
+    Annotations, CONFIRM_ARG, Declarations, Location, Operation, Param, Spec, TOOL_PREFIX,
+};
+pub use surface::{Prompt, PromptArg, Resource, Source, Surface, Template, URI_SCHEME};
 
 /// The generated sources, ready to be written to `OUT_DIR`.
 #[derive(Debug, Clone)]
@@ -30,12 +36,22 @@ pub struct Generated {
     pub tools: String,
     /// `dispatch()`.
     pub dispatch: String,
+    /// `RESOURCES`, `TEMPLATES` and `PROMPTS`.
+    pub surface_src: String,
+    /// The resources, templates and prompts the sources were made from.
+    pub surface: Surface,
     /// The parsed spec the sources were made from.
     pub spec: Spec,
 }
 
-/// Check the spec and generate every surface from it.
+/// The spec alone (no resources or prompts): for tests and tools.
 pub fn generate(spec_text: &str) -> Result<Generated, Error> {
+    generate_all(spec_text, &BTreeMap::new())
+}
+
+/// Check the spec and the files under `openapi/` (paths relative to it, like
+/// `mcp/prompts/pipeline-review.md`) and generate every surface from them.
+pub fn generate_all(spec_text: &str, files: &BTreeMap<String, String>) -> Result<Generated, Error> {
     let spec = Spec::parse(spec_text)?;
     for op in &spec.operations {
         schema::check_portable(&op.operation_id, &op.input_schema)?;
@@ -44,6 +60,8 @@ pub fn generate(spec_text: &str) -> Result<Generated, Error> {
     let methods = introspect::client_methods(&client)?;
     let tools = emit::tools(&spec)?;
     let dispatch = emit::dispatch(&spec, &methods)?;
+    let surface = surface::read(&spec, files)?;
+    let surface_src = emit::surface(&surface)?;
     let base_url = spec
         .openapi
         .servers
@@ -58,6 +76,8 @@ pub fn generate(spec_text: &str) -> Result<Generated, Error> {
         client,
         tools,
         dispatch,
+        surface_src,
+        surface,
         spec,
     })
 }

@@ -85,6 +85,20 @@ pub struct Operation {
     pub output_schema: Value,
     /// The success status (200, 201, ...).
     pub success_status: u16,
+    /// `x-mcp.confirm`: the question put to the user before running, with
+    /// `{arg}` placeholders. The tool then also takes `confirm: true`.
+    pub confirm: Option<String>,
+    /// `x-mcp.long_running`: report progress while it runs.
+    pub long_running: bool,
+    /// Resource declarations, read by [`crate::surface`].
+    pub extension: Declarations,
+}
+
+/// `x-mcp.resource` and `x-mcp.resource_template`, as written.
+#[derive(Debug, Clone, Default)]
+pub struct Declarations {
+    pub resource: Option<Value>,
+    pub resource_template: Option<Value>,
 }
 
 impl Spec {
@@ -234,7 +248,34 @@ fn read_operation(
     let method_upper = method.to_uppercase();
     let mut annotations = default_annotations(&method_upper);
     ext.apply(&mut annotations);
-    let input_schema = schema::input_schema(&params, body.as_ref());
+    let mut input_schema = schema::input_schema(&params, body.as_ref());
+    if let Some(question) = &ext.confirm {
+        let props = input_schema["properties"]
+            .as_object_mut()
+            .expect("built as an object");
+        for name in question
+            .split('{')
+            .skip(1)
+            .filter_map(|s| s.split_once('}').map(|(n, _)| n))
+        {
+            if !props.contains_key(name) {
+                return Err(Error::invalid(
+                    id,
+                    format!("`x-mcp.confirm` uses `{{{name}}}`, which is not an argument"),
+                ));
+            }
+        }
+        if props.contains_key(CONFIRM_ARG) {
+            return Err(Error::invalid(
+                id,
+                format!("`{CONFIRM_ARG}` is reserved for confirmations"),
+            ));
+        }
+        props.insert(
+            CONFIRM_ARG.to_owned(),
+            serde_json::json!({"type": "boolean", "description": "true once the user approved"}),
+        );
+    }
     Ok(Operation {
         action: ext.action.unwrap_or_else(|| id.replace('_', " ")),
         tool_name,
@@ -249,9 +290,15 @@ fn read_operation(
         input_schema,
         output_schema,
         success_status,
+        confirm: ext.confirm,
+        long_running: ext.long_running,
+        extension: ext.declarations,
         operation_id,
     })
 }
+
+/// The argument that carries a user's approval when the client cannot ask.
+pub const CONFIRM_ARG: &str = "confirm";
 
 /// GET reads; DELETE destroys (idempotently); PUT/PATCH replace or merge
 /// (idempotently); POST adds. None of them reaches outside the workspace
@@ -275,6 +322,9 @@ fn default_annotations(method: &str) -> Annotations {
 struct Extension {
     action: Option<String>,
     annotations: Annotations,
+    confirm: Option<String>,
+    long_running: bool,
+    declarations: Declarations,
 }
 
 impl Extension {
@@ -331,10 +381,30 @@ fn read_extension(id: &str, ext: &Value) -> Result<Extension, Error> {
                     *slot = Some(b);
                 }
             }
+            "confirm" => {
+                out.confirm = Some(
+                    value
+                        .as_str()
+                        .filter(|s| !s.trim().is_empty())
+                        .ok_or_else(|| {
+                            Error::invalid(id, "`x-mcp.confirm` must be a non-empty string")
+                        })?
+                        .to_owned(),
+                );
+            }
+            "long_running" => {
+                out.long_running = value
+                    .as_bool()
+                    .ok_or_else(|| Error::invalid(id, "`x-mcp.long_running` must be a boolean"))?;
+            }
+            "resource" => out.declarations.resource = Some(value.clone()),
+            "resource_template" => out.declarations.resource_template = Some(value.clone()),
             other => {
                 return Err(Error::invalid(
                     id,
-                    format!("unknown `x-mcp` key `{other}` (known: action, annotations)"),
+                    format!(
+                        "unknown `x-mcp` key `{other}` (known: action, annotations, confirm, long_running, resource, resource_template)"
+                    ),
                 ));
             }
         }

@@ -168,3 +168,79 @@ fn shapes_progenitor_would_panic_on_are_caught_first() {
     );
     assert!(e.to_string().contains("exactly one 2xx response"), "{e}");
 }
+
+fn openapi_files() -> std::collections::BTreeMap<String, String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/mcp");
+    let mut files = std::collections::BTreeMap::new();
+    for sub in ["prompts", "resources"] {
+        for entry in std::fs::read_dir(root.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            files.insert(
+                format!("mcp/{sub}/{name}"),
+                std::fs::read_to_string(&path).unwrap(),
+            );
+        }
+    }
+    files
+}
+
+/// Prompts and resources are files under `openapi/`: adding one is a file,
+/// and a prompt naming a tool or resource that doesn't exist fails the build.
+#[test]
+fn prompts_and_resources_come_from_files_only() {
+    let mut files = openapi_files();
+    let base =
+        smartalex_mcp_codegen::generate_all(SPEC, &files).expect("the real surface generates");
+    assert_eq!(base.surface.resources.len(), 7);
+    assert_eq!(base.surface.templates.len(), 3);
+    assert_eq!(base.surface.prompts.len(), 5);
+
+    files.insert(
+        "mcp/prompts/win-back.md".into(),
+        "---\nname: win-back\ntitle: Win back\ndescription: Re-engage lost deals\narguments:\n  - name: months\n    description: How far back to look\n    required: true\nresources: [\"smartalex://deals/pipeline\"]\n---\nFind deals lost in the last {{months}} months with smartalex_list_deals (stage closed_lost) and propose a campaign.\n".into(),
+    );
+    files.insert(
+        "mcp/resources/faq.md".into(),
+        "---\nuri: smartalex://faq\nname: faq\ntitle: FAQ\ndescription: Answers to common questions\n---\nUse smartalex_get_platform_status to check health.\n".into(),
+    );
+    let more = smartalex_mcp_codegen::generate_all(SPEC, &files).unwrap();
+    assert_eq!(more.surface.prompts.len(), 6);
+    assert!(more.surface_src.contains("name: \"win-back\""));
+    assert!(more.surface_src.contains("uri: \"smartalex://faq\""));
+
+    let mut bad = files.clone();
+    bad.insert(
+        "mcp/prompts/broken.md".into(),
+        "---\nname: broken\ntitle: B\ndescription: B\n---\nCall smartalex_launch_rockets now.\n"
+            .into(),
+    );
+    let e = smartalex_mcp_codegen::generate_all(SPEC, &bad)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "mcp/prompts/broken.md: names tool `smartalex_launch_rockets`, which does not exist"
+    );
+
+    let mut bad = files.clone();
+    bad.insert("mcp/prompts/typo.md".into(), "---\nname: typo\ntitle: T\ndescription: T\narguments:\n  - {name: goal, description: g}\n---\nGoal: {{gaol}}\n".into());
+    let e = smartalex_mcp_codegen::generate_all(SPEC, &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`{{gaol}}` is not a declared argument"), "{e}");
+
+    let mut bad = files;
+    bad.insert(
+        "mcp/prompts/uri.md".into(),
+        "---\nname: uri\ntitle: U\ndescription: U\n---\nRead smartalex://deals/everything first.\n"
+            .into(),
+    );
+    let e = smartalex_mcp_codegen::generate_all(SPEC, &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("names resource `smartalex://deals/everything`"),
+        "{e}"
+    );
+}

@@ -68,7 +68,11 @@ async fn every_error_kind_has_its_exact_message() {
             );
             if tool == "smartalex_create_contact" {
                 let sent: Value = serde_json::from_str(&last.body).expect("a JSON body");
-                assert_eq!(sent, json!({"first_name": "Ada"}), "only the given fields are sent");
+                assert_eq!(
+                    sent,
+                    json!({"first_name": "Ada"}),
+                    "only the given fields are sent"
+                );
             }
         }
         catalogue.push_str(&format!("{name}\n  {message}\n"));

@@ -15,12 +15,20 @@ fn meta_2026() -> Value {
 }
 
 #[tokio::test]
-async fn initialize_2025_11_25_declares_only_tools() {
-    let (s, init) = StdioServer::initialized(&[], &[]).await;
+async fn initialize_2025_11_25_declares_exactly_what_is_implemented() {
+    let (mut s, init) = StdioServer::initialized(&[], &[]).await;
     let result = &init["result"];
     assert_eq!(result["protocolVersion"], "2025-11-25");
     assert_eq!(result["serverInfo"]["name"], "smartalex-mcp");
-    assert_eq!(result["capabilities"], json!({"tools": {}}));
+    assert_eq!(
+        result["capabilities"],
+        json!({"completions": {}, "prompts": {}, "resources": {}, "tools": {}})
+    );
+    // Not declared, so not implemented.
+    let r = s
+        .request("logging/setLevel", json!({"level": "debug"}))
+        .await;
+    assert_eq!(r["error"]["code"], -32601);
     s.finish().await;
 }
 
@@ -146,5 +154,127 @@ async fn stdout_carries_only_json_rpc_even_with_debug_logs() {
     assert!(
         stderr.contains("DEBUG") || stderr.contains("WARN"),
         "logs go to stderr: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn confirmations_in_both_eras() {
+    use crate::common::fake_gateway::{FakeGateway, Script};
+    let gw = FakeGateway::start(Script::json(
+        200,
+        json!({"id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890", "deleted": true}),
+    ))
+    .await;
+    let url = gw.url();
+    let env = [
+        ("SMARTALEX_API_URL", url.as_str()),
+        ("SMARTALEX_API_KEY", crate::common::TEST_KEY),
+    ];
+    let id = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
+
+    // A client without elicitation must pass confirm: true.
+    let (mut s, _) = StdioServer::initialized(&[], &env).await;
+    let r = s.call("smartalex_delete_agent", json!({"id": id})).await;
+    assert_eq!(r["isError"], true);
+    assert!(
+        text(&r).contains("confirmation required") && text(&r).contains("confirm: true"),
+        "{r}"
+    );
+    assert_eq!(gw.seen().len(), 0, "nothing is deleted without approval");
+    let r = s
+        .call("smartalex_delete_agent", json!({"id": id, "confirm": true}))
+        .await;
+    assert_eq!(r["isError"], false, "{r}");
+    let seen = gw.seen();
+    assert_eq!((seen.len(), seen[0].method.as_str()), (1, "DELETE"));
+    assert!(seen[0].uri.ends_with(id) && !seen[0].uri.contains("confirm"));
+    s.finish().await;
+
+    // 2026-07-28 with elicitation: an input-required result, then the retry
+    // with the user's answer.
+    let mut s = StdioServer::spawn(&[], &env);
+    let mut meta = meta_2026();
+    meta["io.modelcontextprotocol/clientCapabilities"] = json!({"elicitation": {"form": {}}});
+    let first = s
+        .request(
+            "tools/call",
+            json!({"_meta": meta, "name": "smartalex_delete_deal", "arguments": {"id": id}}),
+        )
+        .await;
+    let result = &first["result"];
+    assert_eq!(result["resultType"], "input_required", "{first}");
+    let ask = &result["inputRequests"]["confirm"];
+    assert_eq!(ask["method"], "elicitation/create");
+    assert!(
+        ask["params"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Permanently delete deal")
+    );
+    assert_eq!(gw.seen().len(), 1, "asking sends nothing");
+
+    let no = s
+        .request(
+            "tools/call",
+            json!({"_meta": meta, "name": "smartalex_delete_deal", "arguments": {"id": id},
+        "inputResponses": {"confirm": {"action": "decline"}}}),
+        )
+        .await;
+    assert_eq!(no["result"]["isError"], true);
+    assert!(text(&no["result"]).contains("the user declined"));
+    assert_eq!(gw.seen().len(), 1);
+    let yes = s
+        .request(
+            "tools/call",
+            json!({"_meta": meta, "name": "smartalex_delete_deal", "arguments": {"id": id},
+        "inputResponses": {"confirm": {"action": "accept", "content": {"confirm": true}}}}),
+        )
+        .await;
+    assert_eq!(yes["result"]["isError"], false, "{yes}");
+    assert_eq!(yes["result"]["structuredContent"]["deleted"], true);
+    assert_eq!(gw.seen().len(), 2);
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn a_cancelled_call_is_dropped_and_the_server_carries_on() {
+    use crate::common::fake_gateway::{FakeGateway, Script};
+    let gw = FakeGateway::start(Script::Hang).await;
+    let url = gw.url();
+    let (mut s, _) = StdioServer::initialized(
+        &[],
+        &[
+            ("SMARTALEX_API_URL", &url),
+            ("SMARTALEX_API_KEY", crate::common::TEST_KEY),
+        ],
+    )
+    .await;
+    s.send_line(
+        &json!({"jsonrpc": "2.0", "id": 500, "method": "tools/call",
+        "params": {"name": "smartalex_list_contacts", "arguments": {}}})
+        .to_string(),
+    )
+    .await;
+    // Wait until the call reached the gateway, then cancel it.
+    for _ in 0..100 {
+        if !gw.seen().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(gw.seen().len(), 1);
+    s.notify(
+        "notifications/cancelled",
+        json!({"requestId": 500, "reason": "user pressed stop"}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let pong = s.request("ping", json!({})).await;
+    assert_eq!(pong["result"], json!({}));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let (rest, _) = s.finish().await;
+    assert!(
+        !rest.contains("\"id\":500"),
+        "a cancelled request gets no response: {rest}"
     );
 }

@@ -13,6 +13,7 @@ use super::bin;
 /// A `smartalex-mcp` child process speaking JSON-RPC on its stdio.
 pub struct StdioServer {
     child: Child,
+    stderr: tokio::task::JoinHandle<String>,
     stdin: ChildStdin,
     stdout: Lines<BufReader<ChildStdout>>,
     next_id: u64,
@@ -36,8 +37,17 @@ impl StdioServer {
         let mut child = cmd.spawn().expect("spawn smartalex-mcp");
         let stdin = child.stdin.take().unwrap();
         let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        // Drain stderr as it comes, so a chatty server never blocks on a full pipe.
+        let mut err = child.stderr.take().unwrap();
+        let stderr = tokio::spawn(async move {
+            use tokio::io::AsyncReadExt;
+            let mut buf = Vec::new();
+            let _ = err.read_to_end(&mut buf).await;
+            String::from_utf8_lossy(&buf).into_owned()
+        });
         Self {
             child,
+            stderr,
             stdin,
             stdout,
             next_id: 1,
@@ -120,13 +130,12 @@ impl StdioServer {
             rest.push_str(&line);
             rest.push('\n');
         }
-        let mut stderr = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            use tokio::io::AsyncReadExt;
-            let _ =
-                tokio::time::timeout(Duration::from_secs(10), e.read_to_string(&mut stderr)).await;
-        }
         let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+        let stderr = tokio::time::timeout(Duration::from_secs(10), self.stderr)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
         (rest, stderr)
     }
 }

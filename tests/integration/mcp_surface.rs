@@ -1,0 +1,277 @@
+//! Resources, templates, prompts, structured output, confirmations and
+//! progress: pinned by snapshots, and driven end to end by the official
+//! Python SDK against the embedded sandbox.
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::common::stdio::StdioServer;
+use crate::common::{bin, clients};
+
+async fn list(method: &str, key: &str) -> Value {
+    let (mut s, _) = StdioServer::initialized(&[], &[]).await;
+    let resp = s.request(method, json!({})).await;
+    s.finish().await;
+    resp["result"][key].clone()
+}
+
+#[tokio::test]
+async fn lists_are_pinned() {
+    let resources = list("resources/list", "resources").await;
+    let uris: Vec<&str> = resources
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["uri"].as_str().unwrap())
+        .collect();
+    for uri in [
+        "smartalex://platform/status",
+        "smartalex://agents",
+        "smartalex://campaigns/active",
+        "smartalex://calls/recent",
+        "smartalex://deals/pipeline",
+        "smartalex://contacts/stats",
+        "smartalex://workflows",
+    ] {
+        assert!(uris.contains(&uri), "missing {uri}");
+    }
+    assert_eq!(uris.len(), 7);
+    insta::assert_json_snapshot!("resources_list", resources);
+
+    let templates = list("resources/templates/list", "resourceTemplates").await;
+    let t: Vec<&str> = templates
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["uriTemplate"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        t,
+        [
+            "smartalex://contacts/{id}",
+            "smartalex://agents/{id}",
+            "smartalex://calls/{id}"
+        ]
+    );
+    insta::assert_json_snapshot!("resource_templates_list", templates);
+
+    let prompts = list("prompts/list", "prompts").await;
+    let mut names: Vec<&str> = prompts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "agent-design",
+            "call-analysis",
+            "campaign-strategy",
+            "lead-qualification",
+            "pipeline-review"
+        ]
+    );
+    insta::assert_json_snapshot!("prompts_list", prompts);
+
+    // Every tool declares an object output schema.
+    let tools = list("tools/list", "tools").await;
+    let mut outputs = serde_json::Map::new();
+    for t in tools.as_array().unwrap() {
+        assert_eq!(t["outputSchema"]["type"], "object", "{}", t["name"]);
+        outputs.insert(
+            t["name"].as_str().unwrap().to_owned(),
+            t["outputSchema"].clone(),
+        );
+    }
+    insta::assert_json_snapshot!("tool_output_schemas", outputs);
+}
+
+#[tokio::test]
+async fn every_prompt_renders_with_fixed_arguments() {
+    let fixed = [
+        (
+            "campaign-strategy",
+            json!({"goal": "book 20 viewings", "agent_id": "a1b2c3d4-e5f6-7890-abcd-ef1234567890"}),
+        ),
+        (
+            "lead-qualification",
+            json!({"criteria": "budget confirmed"}),
+        ),
+        ("agent-design", json!({})),
+        (
+            "call-analysis",
+            json!({"campaign_id": "c1b2c3d4-e5f6-7890-abcd-ef1234567890", "focus": "why calls end early"}),
+        ),
+        ("pipeline-review", json!({"stage": "offer"})),
+    ];
+    let (mut s, _) = StdioServer::initialized(&[], &[]).await;
+    let mut rendered = String::new();
+    for (name, args) in fixed {
+        let resp = s
+            .request("prompts/get", json!({"name": name, "arguments": args}))
+            .await;
+        let messages = resp["result"]["messages"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{resp}"));
+        let text = messages.last().unwrap()["content"]["text"]
+            .as_str()
+            .unwrap();
+        assert!(!text.contains("{{"), "{name}: unrendered placeholder");
+        rendered.push_str(&format!("## {name}\n{text}\n\n"));
+    }
+    // Required arguments are enforced, unknown ones named.
+    let r = s
+        .request(
+            "prompts/get",
+            json!({"name": "campaign-strategy", "arguments": {"gaol": "x"}}),
+        )
+        .await;
+    let msg = r["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("`gaol` is not an argument") && msg.contains("`goal` is required"),
+        "{msg}"
+    );
+    s.finish().await;
+    insta::assert_snapshot!("rendered_prompts", rendered);
+}
+
+#[test]
+fn python_sdk_uses_the_whole_surface_against_the_sandbox() {
+    let python = clients::python_mcp();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/surface_session.py"
+    );
+    let out = Command::new(python)
+        .arg(script)
+        .args(["--", bin(), "--sandbox", "--db", ":memory:"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    // Capabilities tell the truth.
+    let caps = r["capabilities"].as_object().unwrap();
+    let mut declared: Vec<&str> = caps.keys().map(String::as_str).collect();
+    declared.sort_unstable();
+    assert_eq!(declared, ["completions", "prompts", "resources", "tools"]);
+
+    // All 7 resources read, with real content.
+    let res = r["resources"].as_object().unwrap();
+    assert_eq!(res.len(), 7);
+    let pipeline: Value =
+        serde_json::from_str(res["smartalex://deals/pipeline"]["text"].as_str().unwrap()).unwrap();
+    let offer = pipeline["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "offer")
+        .unwrap();
+    assert_eq!(
+        (offer["count"].as_u64(), offer["value"].as_f64()),
+        (Some(1), Some(250000.0))
+    );
+    let agents: Value =
+        serde_json::from_str(res["smartalex://agents"]["text"].as_str().unwrap()).unwrap();
+    assert!(
+        agents["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["name"] == "Ava")
+    );
+    assert_eq!(res["smartalex://workflows"]["mimeType"], "text/markdown");
+    assert!(
+        res["smartalex://workflows"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("## 7.")
+    );
+
+    // Templates read single records.
+    let ids = &r["ids"];
+    let contact_uri = format!("smartalex://contacts/{}", ids["contact"].as_str().unwrap());
+    assert_eq!(r["template_reads"][&contact_uri]["first_name"], "Ada");
+
+    // Prompts embed their resources and render their arguments.
+    for (name, messages) in r["prompts"].as_object().unwrap() {
+        let m = messages.as_array().unwrap();
+        assert!(
+            m.iter().any(|x| x["type"] == "resource"),
+            "{name} embeds no resource"
+        );
+        assert!(
+            m.last().unwrap()["text"]
+                .as_str()
+                .unwrap()
+                .contains("smartalex_"),
+            "{name} names no tool"
+        );
+    }
+    let strategy = r["prompts"]["campaign-strategy"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        strategy.contains("book 20 viewings") && strategy.contains(ids["agent"].as_str().unwrap())
+    );
+
+    // Completion offers real ids, matched on names.
+    assert_eq!(r["completion"], json!([ids["agent"]]));
+    assert_eq!(r["template_completion"], json!([ids["contact"]]));
+
+    // A declined confirmation changes nothing; an accepted one goes ahead.
+    assert_eq!(r["declined"]["isError"], true);
+    assert!(
+        r["declined"]["text"][0]
+            .as_str()
+            .unwrap()
+            .contains("the user declined")
+    );
+    assert_eq!(r["after_decline"]["structured"]["total"], 1);
+    assert_eq!(r["accepted"]["isError"], false, "{}", r["accepted"]);
+    assert_eq!(r["after_accept"]["structured"]["total"], 0);
+    let asked = r["asked"].as_array().unwrap();
+    assert_eq!(asked.len(), 2);
+    assert!(
+        asked[0]
+            .as_str()
+            .unwrap()
+            .starts_with("Permanently delete deal ")
+    );
+
+    // Structured content matches the text rendering.
+    let accepted_text: Value =
+        serde_json::from_str(r["accepted"]["text"][0].as_str().unwrap()).unwrap();
+    assert_eq!(accepted_text, r["accepted"]["structured"]);
+
+    // Progress on a long operation.
+    assert_eq!(
+        r["progress_call"]["isError"], false,
+        "{}",
+        r["progress_call"]
+    );
+    let progress = r["progress"].as_array().unwrap();
+    assert!(progress.len() >= 2, "{progress:?}");
+    assert_eq!(progress.last().unwrap()["message"], "Done");
+    let values: Vec<f64> = progress
+        .iter()
+        .map(|p| p["progress"].as_f64().unwrap())
+        .collect();
+    assert!(
+        values.windows(2).all(|w| w[0] < w[1]),
+        "progress must increase: {values:?}"
+    );
+}
