@@ -160,15 +160,20 @@ fn main() {
     base.sort();
     let mut s = Server::spawn(gateway);
     s.initialize();
+    let rss_init = s.peak_rss_kib();
     s.roundtrip("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n");
     let call = |id: usize| {
         format!(
             "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":\"tools/call\",\"params\":{{\"name\":\"smartalex_list_contacts\",\"arguments\":{{}}}}}}\n"
         )
     };
+    let mut rss_first = 0;
     for i in 0..WARMUP {
         let reply = s.roundtrip(&call(10 + i));
         assert!(reply.contains("Ada"), "{reply}");
+        if i == 0 {
+            rss_first = s.peak_rss_kib();
+        }
     }
     let mut calls = Vec::with_capacity(CALLS);
     for i in 0..CALLS {
@@ -205,7 +210,9 @@ fn main() {
         us(c99) - us(b99)
     );
     println!(
-        "  peak RSS after {} calls:             {:.1} MiB",
+        "  peak RSS: after initialize {:.1} MiB, after 1 call {:.1} MiB, after {} calls {:.1} MiB",
+        rss_init as f64 / 1024.0,
+        rss_first as f64 / 1024.0,
         CALLS + WARMUP,
         rss as f64 / 1024.0
     );

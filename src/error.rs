@@ -191,7 +191,8 @@ fn gateway_hint(g: &GatewayError, tool: &ToolSpec) -> String {
             "Regenerate the API key from a user account with appropriate permissions.".to_owned()
         }
         403 => "Ask your workspace admin to grant the required page permission; API keys inherit permissions from the user who created them.".to_owned(),
-        404 if g.error.starts_with("No route found") => {
+        // 404 for an unknown path, 405 for a known path with another method.
+        _ if g.error.starts_with("No route found") => {
             "This server and the API gateway disagree on routes (a version mismatch): update smartalex-mcp to the latest release.".to_owned()
         }
         404 => match crate::tools::list_tool(tool.domain) {

@@ -181,9 +181,36 @@ pub(crate) fn input_schema(params: &[Param], body: Option<&Value>) -> Value {
     Value::Object(root)
 }
 
-/// Checks that a finished input schema is portable: root object, no `$ref`,
-/// no `$defs`, no type arrays. The generator calls it on every tool so a
-/// future change to [`portable`] cannot silently regress.
+/// The keywords a tool input schema may use: exactly what the server's
+/// argument validator implements (`src/validate.rs`), plus annotations.
+const INPUT_KEYWORDS: [&str; 19] = [
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "enum",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "pattern",
+    "format",
+    "description",
+    "default",
+];
+
+/// The string formats the validator checks.
+const INPUT_FORMATS: [&str; 5] = ["uuid", "uri", "email", "date", "date-time"];
+
+/// Checks that a finished input schema is portable — root object, no
+/// `$ref`, no type arrays — and uses only what the server validates, so a
+/// spec change can never add a constraint that is silently not enforced.
 pub(crate) fn check_portable(op: &str, schema: &Value) -> Result<(), Error> {
     if schema.get("type").and_then(Value::as_str) != Some("object") {
         return Err(Error::invalid(
@@ -191,25 +218,55 @@ pub(crate) fn check_portable(op: &str, schema: &Value) -> Result<(), Error> {
             "input schema root must be `type: object`",
         ));
     }
-    fn walk(op: &str, v: &Value) -> Result<(), Error> {
-        match v {
-            Value::Object(m) => {
-                for (k, x) in m {
-                    if k == "$ref" || k == "$defs" || k == "definitions" {
-                        return Err(Error::invalid(op, format!("input schema still has `{k}`")));
-                    }
-                    if k == "type" && !x.is_string() {
-                        return Err(Error::invalid(op, "input schema has a type array"));
-                    }
-                    walk(op, x)?;
-                }
-                Ok(())
+    check_node(op, "", schema)
+}
+
+fn check_node(op: &str, at: &str, v: &Value) -> Result<(), Error> {
+    let Some(m) = v.as_object() else {
+        return Err(Error::invalid(
+            op,
+            format!("input schema {at}: not a schema object"),
+        ));
+    };
+    for (k, x) in m {
+        if !INPUT_KEYWORDS.contains(&k.as_str()) {
+            return Err(Error::invalid(
+                op,
+                format!("input schema {at}: `{k}` is not supported in tool arguments"),
+            ));
+        }
+        match k.as_str() {
+            "type" if !x.is_string() => {
+                return Err(Error::invalid(
+                    op,
+                    format!("input schema {at}: type arrays are not portable"),
+                ));
             }
-            Value::Array(a) => a.iter().try_for_each(|x| walk(op, x)),
-            _ => Ok(()),
+            "format" if !x.as_str().is_some_and(|f| INPUT_FORMATS.contains(&f)) => {
+                return Err(Error::invalid(
+                    op,
+                    format!(
+                        "input schema {at}: format {x} is not checked (use one of {})",
+                        INPUT_FORMATS.join(", ")
+                    ),
+                ));
+            }
+            "additionalProperties" if x != &Value::Bool(false) => {
+                return Err(Error::invalid(
+                    op,
+                    format!("input schema {at}: additionalProperties may only be false"),
+                ));
+            }
+            "properties" => {
+                for (name, s) in x.as_object().into_iter().flatten() {
+                    check_node(op, &format!("{at}/{name}"), s)?;
+                }
+            }
+            "items" => check_node(op, &format!("{at}[]"), x)?,
+            _ => {}
         }
     }
-    walk(op, schema)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -258,6 +315,22 @@ mod tests {
             .is_err()
         );
         assert!(check_portable("op", &json!({"type": "array"})).is_err());
+        let ipv4 =
+            json!({"type": "object", "properties": {"a": {"type": "string", "format": "ipv4"}}});
+        assert!(
+            check_portable("op", &ipv4)
+                .unwrap_err()
+                .to_string()
+                .contains("format \"ipv4\" is not checked")
+        );
+        let min_props =
+            json!({"type": "object", "properties": {"a": {"type": "object", "minProperties": 1}}});
+        assert!(
+            check_portable("op", &min_props)
+                .unwrap_err()
+                .to_string()
+                .contains("`minProperties` is not supported")
+        );
         assert!(
             check_portable(
                 "op",

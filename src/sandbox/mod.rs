@@ -19,6 +19,7 @@ pub mod cli;
 
 mod auth;
 mod clock;
+mod conversation;
 mod db;
 mod dialer;
 mod errors;

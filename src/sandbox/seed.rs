@@ -13,7 +13,7 @@ use super::auth::ensure_workspace;
 use super::errors::ApiError;
 use super::routes::agents;
 use super::routes::text;
-use super::{DEFAULT_WORKSPACE, clock, dialer, ids};
+use super::{DEFAULT_WORKSPACE, clock, conversation, dialer, ids};
 
 /// The default workspace's name, created (and seeded when `demo`) if absent.
 pub fn ensure_default(tx: &Transaction<'_>, demo: bool) -> Result<String, ApiError> {
@@ -214,7 +214,7 @@ fn seed(tx: &Transaction<'_>, ws: &str) -> Result<(), ApiError> {
         let contact = dialer::load_contact(tx, ws, contact_id)?
             .ok_or_else(|| ApiError::internal("seed contact missing"))?;
         let call_id = ids::new_id();
-        let o = dialer::simulate(&agent, &contact, &call_id);
+        let o = conversation::simulate(&agent, &contact, &call_id);
         let ended = at + chrono::Duration::seconds(o.duration_seconds);
         tx.execute(
             "INSERT INTO calls (id, workspace_id, campaign_id, agent_id, contact_id, direction, call_status, duration_seconds,

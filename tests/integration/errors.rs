@@ -25,6 +25,12 @@ fn cases() -> Vec<(&'static str, Script, &'static str, Value)> {
         ("400 uuid", Script::json(400, json!({"error": "Invalid UUID format"})), "smartalex_get_contact", json!({"id": CONTACT})),
         ("404 resource", Script::json(404, json!({"error": "Contact not found"})), "smartalex_get_contact", json!({"id": CONTACT})),
         ("404 no route", Script::json(404, json!({"error": "No route found for GET /unknown-path"})), list.0, list.1.clone()),
+        (
+            "405 wrong method",
+            Script::json(405, json!({"error": "No route found for PATCH /contacts"})).with_header("allow", "GET, POST"),
+            list.0,
+            list.1.clone(),
+        ),
         ("422 validation", Script::json(422, json!({"error": "name: String must contain at least 1 character(s)"})), "smartalex_create_campaign", json!({"name": "Q4", "agent_id": CONTACT})),
         ("429 rate limit", Script::json(429, json!({"error": "Too many requests", "message": "Rate limit exceeded. Please try again in 45 seconds.", "retryAfter": 45})).with_header("retry-after", "45"), list.0, list.1.clone()),
         ("429 header only", Script::json(429, json!({"error": "Too many requests"})).with_header("retry-after", "7"), list.0, list.1.clone()),

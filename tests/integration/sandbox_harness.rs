@@ -176,7 +176,7 @@ impl Spec {
         }
         let schema = match self.find(method, path) {
             // No such operation: the only right answer is an error body.
-            None if status == 404 || status == 401 || status == 429 => self.error_schema.clone(),
+            None if matches!(status, 401 | 404 | 405 | 429) => self.error_schema.clone(),
             None => {
                 return Err(format!(
                     "{method} {path} is not in the spec but answered {status}"
@@ -446,4 +446,17 @@ pub async fn website(html: &'static str) -> String {
         let _ = axum::serve(listener, app).await;
     });
     url
+}
+
+/// Create a contact in the sandbox's default workspace; returns its id.
+pub async fn contact(sb: &Sandbox, first: &str, phone: Option<&str>, tags: &[&str]) -> String {
+    let mut body = json!({"first_name": first, "last_name": "Test", "email": format!("{}@example.com", first.to_lowercase()), "tags": tags});
+    if let Some(p) = phone {
+        body["phone"] = json!(p);
+    }
+    sb.post("/contacts", body)
+        .await
+        .expect(201)
+        .str("id")
+        .to_owned()
 }

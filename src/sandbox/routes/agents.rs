@@ -329,7 +329,7 @@ pub async fn quick_setup(
         quick_setup::fetch(app.http(), &website, app.allow_private_urls).await?;
     let info = quick_setup::extract(&html);
     let derived = quick_setup::derive(&info, &final_url, &direction);
-    tracing::info!(url = %final_url, company = %derived.company_name, "quick setup fetched website");
+    tracing::info!(host = final_url.host_str().unwrap_or(""), company = %derived.company_name, "quick setup fetched website");
     let agent = app
         .store
         .write(move |tx| {
