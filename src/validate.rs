@@ -123,21 +123,21 @@ impl Node {
                 message,
             })
         };
-        if let Some(ty) = &self.ty {
-            if !has_type(v, ty) {
-                fail(format!("must be {} {ty} (got {})", article(ty), quote(v)));
-                return;
-            }
+        if let Some(ty) = &self.ty
+            && !has_type(v, ty)
+        {
+            fail(format!("must be {} {ty} (got {})", article(ty), quote(v)));
+            return;
         }
-        if let Some(allowed) = &self.one_of_values {
-            if !allowed.contains(v) {
-                let list: Vec<String> = allowed.iter().map(plain).collect();
-                fail(format!(
-                    "must be one of: {} (got {})",
-                    list.join(", "),
-                    quote(v)
-                ));
-            }
+        if let Some(allowed) = &self.one_of_values
+            && !allowed.contains(v)
+        {
+            let list: Vec<String> = allowed.iter().map(plain).collect();
+            fail(format!(
+                "must be one of: {} (got {})",
+                list.join(", "),
+                quote(v)
+            ));
         }
         match v {
             Value::String(s) => self.check_string(s, v, &mut fail),
@@ -162,18 +162,18 @@ impl Node {
                 self.max_length.unwrap_or_default()
             ));
         }
-        if let Some((source, re)) = &self.pattern {
-            if re.find(s).is_none() {
-                fail(format!(
-                    "must match the pattern {source} (got {})",
-                    quote(v)
-                ));
-            }
+        if let Some((source, re)) = &self.pattern
+            && re.find(s).is_none()
+        {
+            fail(format!(
+                "must match the pattern {source} (got {})",
+                quote(v)
+            ));
         }
-        if let Some(format) = &self.format {
-            if !format_ok(format, s) {
-                fail(format_message(format, v));
-            }
+        if let Some(format) = &self.format
+            && !format_ok(format, s)
+        {
+            fail(format_message(format, v));
         }
     }
 

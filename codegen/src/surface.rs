@@ -251,8 +251,8 @@ fn read_operation(spec: &Spec, op: &Operation, surface: &mut Surface) -> Result<
         let props = op.input_schema["properties"].as_object();
         for key in args
             .as_object()
-            .map(|a| a.keys().collect())
-            .unwrap_or_else(Vec::new)
+            .map(|a| a.keys().collect::<Vec<_>>())
+            .unwrap_or_default()
         {
             if !props.is_some_and(|p| p.contains_key(key)) {
                 return Err(Error::invalid(
@@ -412,13 +412,11 @@ fn placeholders(path: &str, template: &str) -> Result<Vec<String>, Error> {
         }
         match kind {
             '#' => open.push(name.to_owned()),
-            '/' => {
-                if open.pop().as_deref() != Some(name) {
-                    return Err(file_error(
-                        path,
-                        format!("`{{{{/{name}}}}}` closes a section that is not open"),
-                    ));
-                }
+            '/' if open.pop().as_deref() != Some(name) => {
+                return Err(file_error(
+                    path,
+                    format!("`{{{{/{name}}}}}` closes a section that is not open"),
+                ));
             }
             _ => {}
         }
