@@ -44,30 +44,56 @@ struct Cli {
 #[derive(Debug, Clone, clap::Args)]
 struct ServeArgs {
     /// Serve only read-only tools.
-    #[arg(long, global = true)]
+    #[arg(long)]
     read_only: bool,
     /// Serve only these domains (comma-separated spec tags, e.g. contacts,deals).
-    #[arg(long, global = true, value_delimiter = ',', value_name = "DOMAINS")]
+    #[arg(long, value_delimiter = ',', value_name = "DOMAINS")]
     tools: Option<Vec<String>>,
     /// Run the sandbox gateway in-process and use it (no account needed).
     #[cfg(feature = "sandbox")]
-    #[arg(long, global = true)]
+    #[arg(long)]
     sandbox: bool,
     /// Sandbox database file, or `:memory:` [default: the platform data dir].
     #[cfg(feature = "sandbox")]
-    #[arg(long, global = true, value_name = "PATH", requires = "sandbox")]
+    #[arg(long, value_name = "PATH", requires = "sandbox")]
     db: Option<String>,
+    /// Let the embedded sandbox fetch private and loopback addresses (Quick
+    /// Setup pages, webhook receivers). For local testing only.
+    #[cfg(feature = "sandbox")]
+    #[arg(long, requires = "sandbox")]
+    allow_private_urls: bool,
+}
+
+impl ServeArgs {
+    /// Options given before the subcommand, overridden by those after it.
+    fn merge(self, sub: ServeArgs) -> ServeArgs {
+        ServeArgs {
+            read_only: self.read_only || sub.read_only,
+            tools: sub.tools.or(self.tools),
+            #[cfg(feature = "sandbox")]
+            sandbox: self.sandbox || sub.sandbox,
+            #[cfg(feature = "sandbox")]
+            db: sub.db.or(self.db),
+            #[cfg(feature = "sandbox")]
+            allow_private_urls: self.allow_private_urls || sub.allow_private_urls,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve MCP over stdio (the default).
-    Stdio,
+    Stdio {
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
     /// Print the tools this server would serve.
     Tools {
         /// Print the `tools/list` JSON instead of a table.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        serve: ServeArgs,
     },
     /// Call one tool and print its result; exits 1 if the call failed.
     Call {
@@ -76,6 +102,8 @@ enum Command {
         /// Arguments as a JSON object.
         #[arg(default_value = "{}")]
         args: String,
+        #[command(flatten)]
+        serve: ServeArgs,
     },
     /// Run the sandbox gateway, or mint a sandbox API key.
     #[cfg(feature = "sandbox")]
@@ -123,21 +151,26 @@ fn init_logging() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let serve = cli.serve;
+    let top = cli.serve;
     match cli.command {
         #[cfg(feature = "sandbox")]
         Some(Command::Sandbox(cmd)) => cmd.run().await.map(|()| ExitCode::SUCCESS),
-        Some(Command::Tools { json }) => {
-            let registry = registry(&serve).await?;
+        Some(Command::Tools { json, serve }) => {
+            let registry = registry(&top.merge(serve)).await?;
             print_tools(&registry, json)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Call { tool, args }) => {
-            let registry = registry(&serve).await?;
+        Some(Command::Call { tool, args, serve }) => {
+            let registry = registry(&top.merge(serve)).await?;
             call(&registry, &tool, &args).await
         }
-        Some(Command::Stdio) | None => {
-            let registry = Arc::new(registry(&serve).await?);
+        Some(Command::Stdio { serve }) => {
+            let registry = Arc::new(registry(&top.merge(serve)).await?);
+            serve_stdio(registry).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            let registry = Arc::new(registry(&top).await?);
             serve_stdio(registry).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -182,7 +215,7 @@ async fn embedded_sandbox(serve: &ServeArgs) -> anyhow::Result<Gateway> {
         let options = SandboxOptions {
             db,
             rate_limit_per_min: 100,
-            allow_private_urls: false,
+            allow_private_urls: serve.allow_private_urls,
         };
         let listen: SocketAddr = ([127, 0, 0, 1], 0).into();
         let running = sandbox::start(listen, options)

@@ -80,3 +80,122 @@ async fn python_sdk_lists_and_calls_tools_over_stdio() {
     assert!(seen[0].uri.starts_with("/contacts?"), "{}", seen[0].uri);
     assert!(seen[0].uri.contains("page=2") && seen[0].uri.contains("per_page=5"));
 }
+
+/// Issue 3's end-to-end flow: the stdio server on the embedded sandbox,
+/// driven by the official Python SDK through a real day's work.
+#[test]
+fn python_sdk_runs_a_campaign_end_to_end_on_the_sandbox() {
+    let python = clients::python_mcp();
+    let db = tempfile::tempdir().unwrap();
+    let db_path = db.path().join("flow.db");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/sandbox_flow.py");
+    let out = Command::new(python)
+        .arg(script)
+        .arg("--")
+        .arg(bin())
+        .args(["--sandbox", "--allow-private-urls", "--db"])
+        .arg(&db_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    // Quick Setup read the page: the agent is named after the business.
+    let agent = &r["agent"];
+    assert!(
+        agent["name"].as_str().unwrap().contains("Harbor Realty"),
+        "{agent}"
+    );
+    assert!(
+        agent["system_prompt"]
+            .as_str()
+            .unwrap()
+            .contains("viewings"),
+        "{agent}"
+    );
+    assert!(
+        !agent["system_prompt"]
+            .as_str()
+            .unwrap()
+            .contains("tracking"),
+        "scripts are not content"
+    );
+
+    // The signing secret is shown once.
+    assert_eq!(r["secret_shown_again"], false);
+
+    // Duplicates within a request and contacts already added are skipped and counted.
+    assert_eq!(
+        r["added"],
+        json!({"added": 3, "skipped_duplicates": 1, "skipped_existing": 0, "contact_count": 3})
+    );
+    assert_eq!(r["added_again"]["skipped_existing"], 1);
+    assert_eq!(r["started_status"], "running");
+
+    // The dialer placed a call per contact, each with a transcript.
+    let calls = r["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    for c in calls {
+        assert_eq!(c["direction"], "outbound");
+        assert!(
+            c["duration_seconds"].is_u64() && c["cost"].is_number(),
+            "{c}"
+        );
+    }
+    let transcript = r["transcript"]
+        .as_array()
+        .expect("a completed call has a transcript");
+    assert!(transcript.len() >= 4);
+    assert!(
+        transcript.iter().any(|t| t["role"] == "agent")
+            && transcript.iter().any(|t| t["role"] == "contact")
+    );
+    assert_eq!(r["campaign_after"]["stats"]["calls_total"], 3);
+
+    // The deal moved through the pipeline.
+    assert_eq!(
+        r["stages"],
+        json!(["lead", "qualified", "showing", "offer", "closed_won"])
+    );
+    let won = |p: &Value| {
+        let s = p["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["stage"] == "closed_won")
+            .unwrap()
+            .clone();
+        (s["count"].as_u64().unwrap(), s["value"].as_f64().unwrap())
+    };
+    let (before, after) = (won(&r["pipeline_before"]), won(&r["pipeline"]));
+    assert_eq!(
+        (after.0 - before.0, after.1 - before.1),
+        (1, 450000.0),
+        "the demo workspace plus this deal"
+    );
+
+    // Signed webhooks arrived for every kind subscribed, and verify.
+    let deliveries = r["deliveries"].as_array().unwrap();
+    for event in [
+        "contact.created",
+        "campaign.started",
+        "call.completed",
+        "deal.stage_changed",
+    ] {
+        assert!(
+            deliveries.iter().any(|d| d["event"] == event),
+            "no {event} delivery: {deliveries:?}"
+        );
+    }
+    assert!(
+        deliveries
+            .iter()
+            .all(|d| d["ok"] == true && d["age"].as_f64().unwrap() < 300.0),
+        "{deliveries:?}"
+    );
+}

@@ -8,7 +8,6 @@ mod errors;
 mod mcp_surface;
 mod protocol;
 mod sandbox_api;
-mod sandbox_bench;
 mod sandbox_calling;
 mod sandbox_durability;
 mod sandbox_errors;

@@ -1,14 +1,12 @@
-//! Sandbox benchmarks (ignored by default; they measure, they do not test):
-//!
-//! ```sh
-//! cargo test --release --test integration sandbox_bench -- --ignored --nocapture --test-threads 1
-//! ```
+//! Sandbox benchmarks: `cargo bench --bench sandbox` (release build).
 //!
 //! * `sandbox_bench_throughput` — a mixed load (70% list, 20% get, 10% create)
 //!   from 32 keep-alive connections for 5 s against a file database, on the
 //!   same two cores as the sandbox itself (so the figure is conservative).
 //! * `sandbox_bench_startup` — `sandbox::start` on an existing database, the
 //!   cost `smartalex-mcp --sandbox` pays before serving.
+
+#![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,8 +27,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "benchmark: run with --ignored --nocapture in release"]
 async fn sandbox_bench_throughput() {
     let dir = tempfile::tempdir().expect("tempdir");
     let running = sandbox::start(
@@ -114,7 +110,7 @@ async fn sandbox_bench_throughput() {
     }
     let elapsed = start.elapsed();
     all.sort();
-    eprintln!(
+    println!(
         "sandbox throughput: {} requests in {:.2}s = {:.0} req/s (70% list, 20% get, 10% create; 32 connections); p50 {:?}, p99 {:?}; errors {}",
         all.len(),
         elapsed.as_secs_f64(),
@@ -126,8 +122,6 @@ async fn sandbox_bench_throughput() {
     assert_eq!(errors.load(Ordering::Relaxed), 0);
 }
 
-#[tokio::test(flavor = "current_thread")]
-#[ignore = "benchmark: run with --ignored --nocapture in release"]
 async fn sandbox_bench_startup() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("existing.db");
@@ -148,9 +142,23 @@ async fn sandbox_bench_startup() {
         assert!(!running.database_created());
     }
     times.sort();
-    eprintln!(
+    println!(
         "sandbox start-up on an existing database: median {:?}, max {:?} (creating + seeding a new one: {create:?})",
         percentile(&times, 0.5),
         times[times.len() - 1]
     );
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(sandbox_bench_throughput());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(sandbox_bench_startup());
 }
