@@ -233,11 +233,21 @@ async fn embedded_sandbox(serve: &ServeArgs) -> anyhow::Result<Gateway> {
 }
 
 async fn serve_stdio(registry: Arc<Registry>) -> anyhow::Result<()> {
+    if std::io::stdin().is_terminal() {
+        // A person ran it by hand; a client would have connected pipes.
+        eprintln!(
+            "smartalex-mcp {} speaks MCP (JSON-RPC) on stdin/stdout: connect an MCP client to it \
+             (see the README), or try `smartalex-mcp tools` / `smartalex-mcp call <tool>`. Ctrl-D quits.",
+            env!("CARGO_PKG_VERSION")
+        );
+    }
     let server = SmartAlexServer::new(Arc::clone(&registry));
-    let running = server
-        .serve(smartalex_mcp::stdio::stdio())
-        .await
-        .context("MCP initialization over stdio failed")?;
+    let running = match server.serve(smartalex_mcp::stdio::stdio()).await {
+        Ok(running) => running,
+        // The client hung up before initializing: a normal end, not an error.
+        Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => return Ok(()),
+        Err(e) => return Err(anyhow::Error::new(e).context("MCP initialization over stdio failed")),
+    };
     // Build the HTTPS client (root certificates and all) off the request path.
     tokio::task::spawn_blocking(move || registry.gateway().warm());
     running

@@ -108,3 +108,20 @@ async fn call_prints_the_result_and_sets_the_exit_code() {
     let hidden = run(&["call", "--read-only", "smartalex_delete_deal", "{}"], &[]);
     assert!(String::from_utf8_lossy(&hidden.stderr).contains("excluded it"));
 }
+
+#[test]
+fn a_client_that_hangs_up_before_initialize_is_a_clean_exit() {
+    let out = Command::new(bin())
+        .env_remove("SMARTALEX_API_KEY")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty(), "stdout is the protocol channel");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("error"));
+}
