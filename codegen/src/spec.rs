@@ -253,11 +253,7 @@ fn read_operation(
         let props = input_schema["properties"]
             .as_object_mut()
             .expect("built as an object");
-        for name in question
-            .split('{')
-            .skip(1)
-            .filter_map(|s| s.split_once('}').map(|(n, _)| n))
-        {
+        for name in braced(question) {
             if !props.contains_key(name) {
                 return Err(Error::invalid(
                     id,
@@ -474,7 +470,7 @@ fn read_params(
             });
         }
     }
-    let segments = path_segments(path);
+    let segments = braced(path);
     for seg in &segments {
         if !params
             .iter()
@@ -498,8 +494,9 @@ fn read_params(
     Ok(params)
 }
 
-fn path_segments(path: &str) -> Vec<&str> {
-    path.split('{')
+/// The `{name}`s in a path, URI template or confirmation question.
+pub(crate) fn braced(text: &str) -> Vec<&str> {
+    text.split('{')
         .skip(1)
         .filter_map(|s| s.split_once('}').map(|(name, _)| name))
         .collect()

