@@ -186,11 +186,14 @@ impl ServerHandler for SmartAlexServer {
             ));
         };
         let mut approval = Approval::FromArguments;
-        let given = request.arguments.clone().unwrap_or_default();
+        let no_args = serde_json::Map::new();
+        let given = request.arguments.as_ref().unwrap_or(&no_args);
         let confirmed = given.get(crate::registry::CONFIRM_ARG) == Some(&Value::Bool(true));
-        if let (Some(question), false) = (spec.confirmation(&given), confirmed) {
-            let question = question.as_str();
-            match self.ask(question, &request, &context).await {
+        // `confirmation` is `None` at once for the tools that never ask.
+        if let Some(question) = spec.confirmation(given)
+            && !confirmed
+        {
+            match self.ask(&question, &request, &context).await {
                 Answer::Approved => approval = Approval::Granted,
                 Answer::Declined => {
                     let text = CallError::Declined.message(spec);
