@@ -235,6 +235,14 @@ fn python_sdk_uses_the_whole_surface_against_the_sandbox() {
             .starts_with("Permanently delete deal ")
     );
 
+    // The text rendering is compact and has no nulls.
+    for key in ["after_decline", "accepted", "after_accept"] {
+        let text = r[key]["text"][0].as_str().unwrap();
+        assert!(
+            !text.contains("null") && !text.contains('\n') && !text.contains(": "),
+            "{key}: {text}"
+        );
+    }
     // Structured content matches the text rendering.
     let accepted_text: Value =
         serde_json::from_str(r["accepted"]["text"][0].as_str().unwrap()).unwrap();
