@@ -59,7 +59,7 @@ impl ToolSpec {
                 continue;
             };
             match args.get(name) {
-                Some(serde_json::Value::String(s)) => out.push_str(s),
+                Some(serde_json::Value::String(s)) => out.push_str(&readable(s)),
                 Some(v) => out.push_str(&v.to_string()),
                 None => out.push_str(name),
             }
@@ -72,6 +72,18 @@ impl ToolSpec {
     /// Read-only by its annotations.
     pub fn is_read_only(&self) -> bool {
         self.annotations.read_only == Some(true)
+    }
+}
+
+/// A North American E.164 number grouped as people read it
+/// (`+14155550100` → `+1 415 555 0100`); anything else as is.
+fn readable(value: &str) -> std::borrow::Cow<'_, str> {
+    let digits = value
+        .strip_prefix("+1")
+        .filter(|d| d.len() == 10 && d.bytes().all(|b| b.is_ascii_digit()));
+    match digits {
+        Some(d) => format!("+1 {} {} {}", &d[..3], &d[3..6], &d[6..]).into(),
+        None => value.into(),
     }
 }
 
@@ -121,5 +133,32 @@ impl Selection {
                     .as_ref()
                     .is_none_or(|ds| ds.iter().any(|d| d == t.domain))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn confirmation_questions_fill_and_read_well() {
+        let buy = find("smartalex_buy_phone_number").unwrap();
+        let args = json!({"phone_number": "+14155550100"});
+        let q = buy.confirmation(args.as_object().unwrap()).unwrap();
+        assert!(q.starts_with("Buy +1 415 555 0100 for $1.66/month?"), "{q}");
+        let args = json!({"phone_number": "+442071838750"});
+        assert!(
+            buy.confirmation(args.as_object().unwrap())
+                .unwrap()
+                .starts_with("Buy +442071838750 for")
+        );
+        assert_eq!(
+            find("smartalex_list_contacts")
+                .unwrap()
+                .confirmation(&serde_json::Map::new()),
+            None
+        );
     }
 }

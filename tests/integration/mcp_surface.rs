@@ -101,7 +101,7 @@ async fn every_prompt_renders_with_fixed_arguments() {
         ("agent-design", json!({})),
         (
             "call-analysis",
-            json!({"campaign_id": "c1b2c3d4-e5f6-7890-abcd-ef1234567890", "focus": "why calls end early"}),
+            json!({"campaign_id": "c1b2c3d4-e5f6-7890-abcd-ef1234567890", "focus": "why calls end early", "window": "last 7 days"}),
         ),
         ("pipeline-review", json!({"stage": "offer"})),
     ];
