@@ -79,19 +79,14 @@ pub async fn list(
                 campaign.map_or(SqlValue::Null, SqlValue::Text),
                 direction.map_or(SqlValue::Null, SqlValue::Text),
             ];
-            let total: i64 = c
-                .prepare_cached(&format!("SELECT COUNT(*) FROM calls WHERE {filter}"))?
-                .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
-            let mut paged = args.to_vec();
-            paged.push(SqlValue::Integer(page.per_page));
-            paged.push(SqlValue::Integer(page.offset()));
-            let data = c
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM calls WHERE {filter} ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?5"
-                ))?
-                .query_map(rusqlite::params_from_iter(paged), |r| to_json(r, false))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(super::list(data, page, total))
+            Ok(super::page_of(
+                c,
+                &format!("SELECT COUNT(*) FROM calls WHERE {filter}"),
+                &format!("SELECT {COLUMNS} FROM calls WHERE {filter} ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?5"),
+                args.to_vec(),
+                page,
+                |r| to_json(r, false),
+            )?)
         })
         .await?;
     Ok(ok(body))

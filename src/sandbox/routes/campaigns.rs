@@ -9,6 +9,7 @@
 
 use axum::Extension;
 use axum::extract::State;
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Value, json};
 
@@ -95,15 +96,14 @@ pub async fn list(
     let body = app
         .store
         .read(move |c| {
-            let total: i64 =
-                c.prepare_cached("SELECT COUNT(*) FROM campaigns WHERE workspace_id = ?1")?.query_row([&ws], |r| r.get(0))?;
-            let data = c
-                .prepare_cached(&format!(
-                    "{SELECT} WHERE c.workspace_id = ?1 GROUP BY c.id ORDER BY c.created_at DESC, c.rowid DESC LIMIT ?2 OFFSET ?3"
-                ))?
-                .query_map(params![ws, page.per_page, page.offset()], to_json)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(super::list(data, page, total))
+            Ok(super::page_of(
+                c,
+                "SELECT COUNT(*) FROM campaigns WHERE workspace_id = ?1",
+                &format!("{SELECT} WHERE c.workspace_id = ?1 GROUP BY c.id ORDER BY c.created_at DESC, c.rowid DESC LIMIT ?2 OFFSET ?3"),
+                vec![SqlValue::Text(ws)],
+                page,
+                to_json,
+            )?)
         })
         .await?;
     Ok(ok(body))

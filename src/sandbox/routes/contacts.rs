@@ -2,6 +2,7 @@
 
 use axum::Extension;
 use axum::extract::State;
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::Value;
 
@@ -71,17 +72,14 @@ pub async fn list(
     let body = app
         .store
         .read(move |c| {
-            let total: i64 = c
-                .prepare_cached("SELECT COUNT(*) FROM contacts WHERE workspace_id = ?1")?
-                .query_row([&ws], |r| r.get(0))?;
-            let data = c
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM contacts WHERE workspace_id = ?1
-                     ORDER BY created_at DESC, rowid DESC LIMIT ?2 OFFSET ?3"
-                ))?
-                .query_map(rusqlite::params![ws, page.per_page, page.offset()], to_json)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(super::list(data, page, total))
+            Ok(super::page_of(
+                c,
+                "SELECT COUNT(*) FROM contacts WHERE workspace_id = ?1",
+                &format!("SELECT {COLUMNS} FROM contacts WHERE workspace_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2 OFFSET ?3"),
+                vec![SqlValue::Text(ws)],
+                page,
+                to_json,
+            )?)
         })
         .await?;
     Ok(ok(body))

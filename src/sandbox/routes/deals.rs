@@ -123,16 +123,14 @@ pub async fn list(
         .read(move |c| {
             let filter = "workspace_id = ?1 AND (?2 IS NULL OR stage = ?2)";
             let stage = stage.map_or(SqlValue::Null, SqlValue::Text);
-            let total: i64 = c
-                .prepare_cached(&format!("SELECT COUNT(*) FROM deals WHERE {filter}"))?
-                .query_row(rusqlite::params![ws, stage], |r| r.get(0))?;
-            let data = c
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM deals WHERE {filter} ORDER BY created_at DESC, rowid DESC LIMIT ?3 OFFSET ?4"
-                ))?
-                .query_map(rusqlite::params![ws, stage, page.per_page, page.offset()], to_json)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(super::list(data, page, total))
+            Ok(super::page_of(
+                c,
+                &format!("SELECT COUNT(*) FROM deals WHERE {filter}"),
+                &format!("SELECT {COLUMNS} FROM deals WHERE {filter} ORDER BY created_at DESC, rowid DESC LIMIT ?3 OFFSET ?4"),
+                vec![SqlValue::Text(ws), stage],
+                page,
+                to_json,
+            )?)
         })
         .await?;
     Ok(ok(body))

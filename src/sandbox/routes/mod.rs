@@ -63,6 +63,30 @@ pub fn list(data: Vec<Value>, page: Page, total: i64) -> Value {
     json!({"data": data, "page": page.page, "per_page": page.per_page, "total": total})
 }
 
+/// One page of a list and its total: `count_sql` counts the rows matching
+/// `filter` (its `?1…?n`), `page_sql` selects them newest first and ends
+/// with `LIMIT ?{n+1} OFFSET ?{n+2}`. Every list route is this query pair.
+pub fn page_of(
+    c: &rusqlite::Connection,
+    count_sql: &str,
+    page_sql: &str,
+    filter: Vec<SqlValue>,
+    page: Page,
+    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<Value>,
+) -> rusqlite::Result<Value> {
+    let total: i64 = c
+        .prepare_cached(count_sql)?
+        .query_row(rusqlite::params_from_iter(filter.iter()), |r| r.get(0))?;
+    let mut args = filter;
+    args.push(SqlValue::Integer(page.per_page));
+    args.push(SqlValue::Integer(page.offset()));
+    let data = c
+        .prepare_cached(page_sql)?
+        .query_map(rusqlite::params_from_iter(args), row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(list(data, page, total))
+}
+
 /// Builds a JSON object, leaving absent optional fields out (the spec has
 /// no nullable fields, so `null` would contradict it).
 #[derive(Debug, Default)]

@@ -5,6 +5,7 @@
 
 use axum::Extension;
 use axum::extract::State;
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, Row, params};
 use serde_json::{Value, json};
 
@@ -45,17 +46,14 @@ pub async fn list(
     let body = app
         .store
         .read(move |c| {
-            let total: i64 = c
-                .prepare_cached("SELECT COUNT(*) FROM phone_numbers WHERE workspace_id = ?1 AND status = 'active'")?
-                .query_row([&ws], |r| r.get(0))?;
-            let data = c
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM phone_numbers WHERE workspace_id = ?1 AND status = 'active'
-                     ORDER BY created_at DESC, rowid DESC LIMIT ?2 OFFSET ?3"
-                ))?
-                .query_map(params![ws, page.per_page, page.offset()], to_json)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(super::list(data, page, total))
+            Ok(super::page_of(
+                c,
+                "SELECT COUNT(*) FROM phone_numbers WHERE workspace_id = ?1 AND status = 'active'",
+                &format!("SELECT {COLUMNS} FROM phone_numbers WHERE workspace_id = ?1 AND status = 'active' ORDER BY created_at DESC, rowid DESC LIMIT ?2 OFFSET ?3"),
+                vec![SqlValue::Text(ws)],
+                page,
+                to_json,
+            )?)
         })
         .await?;
     Ok(ok(body))
