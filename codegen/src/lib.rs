@@ -14,6 +14,7 @@
 mod client;
 mod emit;
 mod error;
+mod extension;
 mod introspect;
 mod schema;
 mod spec;
@@ -22,9 +23,8 @@ mod surface;
 use std::collections::BTreeMap;
 
 pub use error::{Error, ErrorKind};
-pub use spec::{
-    Annotations, CONFIRM_ARG, Declarations, Location, Operation, Param, Spec, TOOL_PREFIX,
-};
+pub use extension::Declarations;
+pub use spec::{Annotations, CONFIRM_ARG, Location, Operation, Param, Spec, TOOL_PREFIX};
 pub use surface::{Prompt, PromptArg, Resource, Source, Surface, Template, URI_SCHEME};
 
 /// The generated sources, ready to be written to `OUT_DIR`.
