@@ -55,15 +55,7 @@ pub(crate) fn read_extension(id: &str, ext: &Value) -> Result<Extension, Error> 
     for (key, value) in map {
         match key.as_str() {
             "action" => {
-                out.action = Some(
-                    value
-                        .as_str()
-                        .filter(|s| !s.trim().is_empty())
-                        .ok_or_else(|| {
-                            Error::invalid(id, "`x-mcp.action` must be a non-empty string")
-                        })?
-                        .to_owned(),
-                );
+                out.action = Some(non_empty(id, "action", value)?);
             }
             "annotations" => {
                 let obj = value
@@ -89,15 +81,7 @@ pub(crate) fn read_extension(id: &str, ext: &Value) -> Result<Extension, Error> 
                 }
             }
             "confirm" => {
-                out.confirm = Some(
-                    value
-                        .as_str()
-                        .filter(|s| !s.trim().is_empty())
-                        .ok_or_else(|| {
-                            Error::invalid(id, "`x-mcp.confirm` must be a non-empty string")
-                        })?
-                        .to_owned(),
-                );
+                out.confirm = Some(non_empty(id, "confirm", value)?);
             }
             "long_running" => {
                 out.long_running = value
@@ -117,4 +101,13 @@ pub(crate) fn read_extension(id: &str, ext: &Value) -> Result<Extension, Error> 
         }
     }
     Ok(out)
+}
+
+/// `x-mcp.<key>` as a non-empty string.
+fn non_empty(id: &str, key: &str, value: &Value) -> Result<String, Error> {
+    value
+        .as_str()
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| Error::invalid(id, format!("`x-mcp.{key}` must be a non-empty string")))
 }

@@ -236,9 +236,7 @@ fn check_mentions(
 fn read_operation(spec: &Spec, op: &Operation, surface: &mut Surface) -> Result<(), Error> {
     let id = &op.operation_id;
     if let Some(raw) = &op.extension.resource {
-        let decl: ResourceDecl = serde_json::from_value(raw.clone())
-            .map_err(|e| Error::invalid(id, format!("`x-mcp.resource`: {e}")))?;
-        check_uri(id, &decl.uri)?;
+        let decl = declaration(id, "resource", raw)?;
         if decl.uri.contains('{') {
             return Err(Error::invalid(
                 id,
@@ -277,9 +275,7 @@ fn read_operation(spec: &Spec, op: &Operation, surface: &mut Surface) -> Result<
         });
     }
     if let Some(raw) = &op.extension.resource_template {
-        let decl: ResourceDecl = serde_json::from_value(raw.clone())
-            .map_err(|e| Error::invalid(id, format!("`x-mcp.resource_template`: {e}")))?;
-        check_uri(id, &decl.uri)?;
+        let decl = declaration(id, "resource_template", raw)?;
         let vars = crate::spec::braced(&decl.uri);
         let [param] = vars.as_slice() else {
             return Err(Error::invalid(
@@ -305,6 +301,14 @@ fn read_operation(spec: &Spec, op: &Operation, surface: &mut Surface) -> Result<
         });
     }
     Ok(())
+}
+
+/// `x-mcp.<key>` read as a resource declaration, with its URI checked.
+fn declaration(id: &str, key: &str, raw: &Value) -> Result<ResourceDecl, Error> {
+    let decl: ResourceDecl = serde_json::from_value(raw.clone())
+        .map_err(|e| Error::invalid(id, format!("`x-mcp.{key}`: {e}")))?;
+    check_uri(id, &decl.uri)?;
+    Ok(decl)
 }
 
 fn check_uri(id: &str, uri: &str) -> Result<(), Error> {
