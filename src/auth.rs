@@ -90,6 +90,30 @@ impl fmt::Debug for ApiKey {
     }
 }
 
+/// An OAuth access token for the gateway (cloud mode gets one per caller by
+/// token exchange). Like [`ApiKey`], never formatted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    /// Wrap a token; `None` if it could not be sent as a header.
+    pub fn new(token: impl Into<String>) -> Option<Self> {
+        let token = token.into();
+        (!token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic())).then_some(Self(token))
+    }
+
+    /// The full token. Only for building the `Authorization` header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken(…)")
+    }
+}
+
 /// Timeouts used by [`connect`].
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
@@ -117,10 +141,19 @@ pub fn connect(
     key: Option<&ApiKey>,
     timeouts: Timeouts,
 ) -> Result<Client, reqwest::Error> {
+    connect_bearer(base_url, key.map(ApiKey::expose), timeouts)
+}
+
+/// [`connect`] with any bearer credential (an API key or an access token).
+pub(crate) fn connect_bearer(
+    base_url: &str,
+    token: Option<&str>,
+    timeouts: Timeouts,
+) -> Result<Client, reqwest::Error> {
     let mut headers = HeaderMap::new();
-    if let Some(key) = key {
-        // ApiKey::parse admits only visible ASCII, so this cannot fail.
-        if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", key.expose())) {
+    if let Some(token) = token {
+        // Keys and tokens are checked to be visible ASCII, so this cannot fail.
+        if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {token}")) {
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
         }

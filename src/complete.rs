@@ -6,7 +6,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::registry::{Outcome, Registry};
+use crate::gateway::Gateway;
+use crate::registry::{Approval, Outcome, Registry};
 use crate::surface::{PROMPTS, TEMPLATES};
 
 /// At most this many values, as MCP allows.
@@ -21,7 +22,12 @@ pub enum Target<'a> {
 
 impl Registry {
     /// Ids matching `typed` for `target`, and whether there are more.
-    pub async fn complete(&self, target: Target<'_>, typed: &str) -> (Vec<String>, bool) {
+    pub async fn complete(
+        &self,
+        gateway: &Gateway,
+        target: Target<'_>,
+        typed: &str,
+    ) -> (Vec<String>, bool) {
         let source = match target {
             Target::Prompt { name, argument } => PROMPTS
                 .iter()
@@ -38,7 +44,10 @@ impl Registry {
         };
         let mut args = Map::new();
         args.insert("per_page".to_owned(), json!(MAX_VALUES));
-        let Ok(Outcome::Ok(body)) = self.call(list_tool, Some(args)).await else {
+        let Ok(Outcome::Ok(body)) = self
+            .call_on(gateway, list_tool, Some(args), Approval::FromArguments)
+            .await
+        else {
             return (Vec::new(), false);
         };
         let typed = typed.trim().to_lowercase();

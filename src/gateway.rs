@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::args::Args;
-use crate::auth::{ApiKey, KeyError, Timeouts, connect};
+use crate::auth::{AccessToken, ApiKey, KeyError, Timeouts, connect_bearer};
 use crate::client::{Client, DEFAULT_BASE_URL};
 use crate::dispatch::{Reply, dispatch};
 use crate::error::CallError;
@@ -31,6 +31,8 @@ pub enum KeyState {
     Missing,
     Malformed(KeyError),
     Valid(ApiKey),
+    /// An access token minted for the gateway (cloud mode, OAuth callers).
+    Token(AccessToken),
 }
 
 impl KeyState {
@@ -91,16 +93,22 @@ impl Gateway {
         &self.key
     }
 
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
     /// The client, built on first use.
     fn client(&self) -> Result<&Client, CallError> {
-        let key = match &self.key {
+        let secret = match &self.key {
             KeyState::Missing => return Err(CallError::MissingKey),
             KeyState::Malformed(e) => return Err(CallError::MalformedKey(*e)),
-            KeyState::Valid(k) => k,
+            KeyState::Valid(k) => k.expose(),
+            KeyState::Token(t) => t.expose(),
         };
         self.client
             .get_or_init(|| {
-                connect(&self.base_url, Some(key), self.timeouts).map_err(|e| e.to_string())
+                connect_bearer(&self.base_url, Some(secret), self.timeouts)
+                    .map_err(|e| e.to_string())
             })
             .as_ref()
             .map_err(|e| CallError::Transport(e.clone()))

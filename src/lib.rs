@@ -3,7 +3,7 @@
 mod auth;
 mod client;
 
-pub use auth::{ApiKey, KeyError, LIVE_PREFIX, TEST_PREFIX, Timeouts, connect};
+pub use auth::{AccessToken, ApiKey, KeyError, LIVE_PREFIX, TEST_PREFIX, Timeouts, connect};
 pub use client::{ByteStream, Client, ClientInfo, DEFAULT_BASE_URL, Error, ResponseValue, types};
 
 #[cfg(feature = "server")]
@@ -35,3 +35,6 @@ mod validate;
 
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+
+#[cfg(feature = "http")]
+pub mod http;

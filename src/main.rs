@@ -7,7 +7,7 @@
 //! every log line goes to stderr.
 
 use std::io::{IsTerminal, Write};
-#[cfg(feature = "sandbox")]
+#[cfg(any(feature = "sandbox", feature = "http"))]
 use std::net::SocketAddr;
 #[cfg(feature = "sandbox")]
 use std::path::PathBuf;
@@ -105,9 +105,58 @@ enum Command {
         #[command(flatten)]
         serve: ServeArgs,
     },
+    /// Serve MCP over Streamable HTTP (cloud mode): per-request API-key or
+    /// OAuth credentials, rate limits, RFC 9728 metadata.
+    #[cfg(feature = "http")]
+    Http(HttpArgs),
     /// Run the sandbox gateway, or mint a sandbox API key.
     #[cfg(feature = "sandbox")]
     Sandbox(SandboxCommand),
+}
+
+/// `smartalex-mcp http`.
+#[cfg(feature = "http")]
+#[derive(Debug, clap::Args)]
+struct HttpArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Path of the MCP endpoint.
+    #[arg(long, default_value = "/mcp")]
+    path: String,
+    /// The endpoint's public URL: the audience OAuth tokens must carry and
+    /// the resource in /.well-known/oauth-protected-resource
+    /// [default: http://LISTEN/PATH].
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// The OAuth authorization server (issuer URL) [default: the gateway's URL].
+    #[arg(long, value_name = "URL")]
+    authorization_server: Option<String>,
+    /// Also answer this Host (a name, or host:port); repeatable.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    allowed_hosts: Vec<String>,
+    /// Also accept requests from this browser Origin (`https://app.example.com`,
+    /// `http://localhost:*`); repeatable.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
+    /// Requests per minute per workspace (0: unlimited).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    rate_limit: u32,
+    /// Requests per minute per IP without valid credentials (0: unlimited).
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    public_rate_limit: u32,
+    /// Share rate-limit counts with other processes through this Redis
+    /// (redis://127.0.0.1:6379/0) [default: in this process].
+    #[arg(long, value_name = "URL", env = "SMARTALEX_REDIS_URL", hide_env_values = true)]
+    redis_url: Option<String>,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = smartalex_mcp::stdio::MAX_LINE)]
+    max_body_bytes: usize,
+    /// Answer 504 to a request still running after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    request_timeout: u64,
+    #[command(flatten)]
+    serve: ServeArgs,
 }
 
 fn main() -> ExitCode {
@@ -117,6 +166,10 @@ fn main() -> ExitCode {
         // The sandbox serves many connections: give it both cores.
         #[cfg(feature = "sandbox")]
         Some(Command::Sandbox(_)) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
+        #[cfg(feature = "http")]
+        Some(Command::Http(_)) => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build(),
         // One client, one pipe: a single thread starts faster and stays small.
@@ -155,6 +208,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         #[cfg(feature = "sandbox")]
         Some(Command::Sandbox(cmd)) => cmd.run().await.map(|()| ExitCode::SUCCESS),
+        #[cfg(feature = "http")]
+        Some(Command::Http(args)) => {
+            serve_http(top, args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Tools { json, serve }) => {
             let registry = registry(&top.merge(serve)).await?;
             print_tools(&registry, json)?;
@@ -192,6 +250,7 @@ async fn registry(serve: &ServeArgs) -> anyhow::Result<Registry> {
             "SMARTALEX_API_KEY is not set: tools are listed, but calls will answer how to set it"
         ),
         KeyState::Malformed(why) => tracing::warn!("SMARTALEX_API_KEY is malformed: {why}"),
+        KeyState::Token(_) => {}
         KeyState::Valid(key) => {
             tracing::info!(
                 key = key.redacted(),
@@ -230,6 +289,76 @@ async fn embedded_sandbox(serve: &ServeArgs) -> anyhow::Result<Gateway> {
             Timeouts::default(),
         ))
     }
+}
+
+/// `smartalex-mcp http`: every request brings its own credential, so the
+/// registry's gateway has none; the gateway URL is the configured one or the
+/// embedded sandbox's.
+#[cfg(feature = "http")]
+async fn serve_http(top: ServeArgs, args: HttpArgs) -> anyhow::Result<()> {
+    use smartalex_mcp::http::{self, HttpOptions, Limits};
+    let serve = top.merge(args.serve.clone());
+    let selection =
+        Selection::new(serve.read_only, serve.tools.clone()).map_err(anyhow::Error::msg)?;
+    let configured = Gateway::from_env();
+    let mut gateway_url = configured.base_url().to_owned();
+    let timeouts = configured.timeouts();
+    #[cfg(feature = "sandbox")]
+    if serve.sandbox {
+        gateway_url = embedded_sandbox(&serve).await?.base_url().to_owned();
+    }
+    let registry = Arc::new(Registry::new(
+        &selection,
+        Gateway::new(gateway_url.clone(), KeyState::Missing, timeouts),
+    ));
+    let mut options = HttpOptions::new(args.listen);
+    options.path = args.path;
+    options.public_url = args.public_url;
+    options.authorization_server = args.authorization_server;
+    options.allowed_hosts = args.allowed_hosts;
+    options.allowed_origins = args.allowed_origins;
+    options.limits = Limits {
+        per_workspace: args.rate_limit,
+        per_ip: args.public_rate_limit,
+    };
+    options.redis_url = args.redis_url;
+    options.max_body_bytes = args.max_body_bytes;
+    options.request_timeout = std::time::Duration::from_secs(args.request_timeout.max(1));
+    let bound = http::bind(options, registry, &gateway_url, timeouts)
+        .await
+        .context("starting the HTTP server")?;
+    // The one line a script (or a test) waits for; logs are opt-in.
+    eprintln!(
+        "smartalex-mcp {}: serving MCP at {} (gateway {gateway_url})",
+        env!("CARGO_PKG_VERSION"),
+        bound.url
+    );
+    bound.run(shutdown_signal()).await?;
+    eprintln!("smartalex-mcp: stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+#[cfg(feature = "http")]
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
 }
 
 async fn serve_stdio(registry: Arc<Registry>) -> anyhow::Result<()> {

@@ -12,6 +12,7 @@
 use rmcp::model::{GetPromptResult, Prompt, PromptArgument, PromptMessage, Role};
 use serde_json::{Map, Value};
 
+use crate::gateway::Gateway;
 use crate::registry::Registry;
 use crate::resources::ReadError;
 use crate::surface::{PROMPTS, PromptSpec};
@@ -47,6 +48,7 @@ impl Registry {
     /// Render `name` with `args`, embedding its resources.
     pub async fn get_prompt(
         &self,
+        gateway: &Gateway,
         name: &str,
         args: Option<Map<String, Value>>,
     ) -> Result<GetPromptResult, PromptError> {
@@ -57,7 +59,7 @@ impl Registry {
         let values = arguments(spec, args.unwrap_or_default())?;
         let mut messages = Vec::new();
         for uri in spec.resources {
-            let message = match self.read_resource(uri).await {
+            let message = match self.read_resource(gateway, uri).await {
                 Ok(contents) => {
                     PromptMessage::new(Role::User, rmcp::model::ContentBlock::resource(contents))
                 }

@@ -25,11 +25,16 @@ struct Entry {
     schema: OnceLock<Result<ArgsSchema, String>>,
 }
 
-/// The served tools and the gateway they call.
+/// The served tools, and the gateway they call unless a caller names another.
+///
+/// On stdio there is one user and one gateway credential, so the registry
+/// owns it. In cloud mode every HTTP request carries its own credential: the
+/// server passes that request's [`Gateway`] to [`Registry::call_on`] and the
+/// other `*_on`-style methods, and the registry's own gateway has no key.
 #[derive(Debug)]
 pub struct Registry {
     entries: Vec<Entry>,
-    gateway: Gateway,
+    gateway: Arc<Gateway>,
 }
 
 /// Whether the user already approved a tool that asks first.
@@ -63,10 +68,14 @@ impl Registry {
                 schema: OnceLock::new(),
             })
             .collect();
-        Self { entries, gateway }
+        Self {
+            entries,
+            gateway: Arc::new(gateway),
+        }
     }
 
-    pub fn gateway(&self) -> &Gateway {
+    /// The registry's own gateway (the configured key, on stdio).
+    pub fn gateway(&self) -> &Arc<Gateway> {
         &self.gateway
     }
 
@@ -101,12 +110,15 @@ impl Registry {
         name: &str,
         args: Option<Map<String, Value>>,
     ) -> Result<Outcome, CallError> {
-        self.call_with(name, args, Approval::FromArguments).await
+        self.call_on(&self.gateway, name, args, Approval::FromArguments)
+            .await
     }
 
-    /// Validate and call `name`. `Err` only for a tool that is not served.
-    pub async fn call_with(
+    /// Validate and call `name` through `gateway`. `Err` only for a tool that
+    /// is not served.
+    pub async fn call_on(
         &self,
+        gateway: &Gateway,
         name: &str,
         args: Option<Map<String, Value>>,
         approval: Approval,
@@ -132,7 +144,7 @@ impl Registry {
                 ));
             }
         }
-        match self.gateway.call(entry.spec, args).await {
+        match gateway.call(entry.spec, args).await {
             Ok(reply) => Ok(Outcome::Ok(reply.body)),
             Err(e) => {
                 tracing::warn!(tool = name, error = e.kind(), "tool call failed");

@@ -9,7 +9,8 @@
 use rmcp::model::{Resource, ResourceContents, ResourceTemplate};
 use serde_json::{Map, Value, json};
 
-use crate::registry::{Outcome, Registry};
+use crate::gateway::Gateway;
+use crate::registry::{Approval, Outcome, Registry};
 use crate::surface::{RESOURCES, ResourceSource, ResourceSpec, TEMPLATES, TemplateSpec, Transform};
 
 /// Why a resource could not be read.
@@ -64,8 +65,12 @@ impl Registry {
             .collect()
     }
 
-    /// Read `uri`.
-    pub async fn read_resource(&self, uri: &str) -> Result<ResourceContents, ReadError> {
+    /// Read `uri`, calling `gateway` for the resources that come from it.
+    pub async fn read_resource(
+        &self,
+        gateway: &Gateway,
+        uri: &str,
+    ) -> Result<ResourceContents, ReadError> {
         if let Some(r) = self.resource_specs().find(|r| r.uri == uri) {
             let text = match r.source {
                 ResourceSource::Static(text) => text.to_owned(),
@@ -75,7 +80,7 @@ impl Registry {
                     transform,
                 } => {
                     let args: Map<String, Value> = serde_json::from_str(args).unwrap_or_default();
-                    let body = self.read_tool(tool, args).await?;
+                    let body = self.read_tool(gateway, tool, args).await?;
                     match transform {
                         Some(t) => apply(t, &body).to_string(),
                         None => body.to_string(),
@@ -88,7 +93,7 @@ impl Registry {
             if let Some(value) = t.matches(uri) {
                 let mut args = Map::new();
                 args.insert(t.param.to_owned(), Value::String(value.to_owned()));
-                let body = self.read_tool(t.tool, args).await?;
+                let body = self.read_tool(gateway, t.tool, args).await?;
                 return Ok(ResourceContents::text(body.to_string(), uri)
                     .with_mime_type("application/json"));
             }
@@ -96,8 +101,16 @@ impl Registry {
         Err(ReadError::NotFound(uri.to_owned()))
     }
 
-    async fn read_tool(&self, tool: &str, args: Map<String, Value>) -> Result<Value, ReadError> {
-        match self.call(tool, Some(args)).await {
+    async fn read_tool(
+        &self,
+        gateway: &Gateway,
+        tool: &str,
+        args: Map<String, Value>,
+    ) -> Result<Value, ReadError> {
+        match self
+            .call_on(gateway, tool, Some(args), Approval::FromArguments)
+            .await
+        {
             Ok(Outcome::Ok(body)) => Ok(body),
             Ok(Outcome::Failed(text)) => Err(ReadError::Failed(text)),
             Err(e) => Err(ReadError::Failed(format!("{e:?}"))),

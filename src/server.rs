@@ -33,6 +33,7 @@ use serde_json::Value;
 
 use crate::complete::Target;
 use crate::error::CallError;
+use crate::gateway::Gateway;
 use crate::prompts::PromptError;
 use crate::registry::{Approval, Outcome, Registry};
 use crate::resources::ReadError;
@@ -61,6 +62,24 @@ impl SmartAlexServer {
 
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// The gateway this request acts through: on HTTP, the one for the
+    /// request's own credential (the HTTP layer put it in the request's
+    /// extensions); otherwise the registry's. In HTTP mode the registry's
+    /// gateway has no key, so a request that somehow arrives without a
+    /// caller can reach nobody's data.
+    fn gateway(&self, context: &RequestContext<RoleServer>) -> Arc<Gateway> {
+        #[cfg(feature = "http")]
+        if let Some(caller) = context
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<crate::http::Caller>())
+        {
+            return caller.gateway.clone();
+        }
+        let _ = context;
+        self.registry.gateway().clone()
     }
 }
 
@@ -204,9 +223,10 @@ impl ServerHandler for SmartAlexServer {
             }
         }
 
+        let gateway = self.gateway(&context);
         let call = self
             .registry
-            .call_with(&request.name, request.arguments, approval);
+            .call_on(&gateway, &request.name, request.arguments, approval);
         let progress_token = context
             .meta
             .get_progress_token()
@@ -247,9 +267,10 @@ impl ServerHandler for SmartAlexServer {
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
-        match self.registry.read_resource(&request.uri).await {
+        let gateway = self.gateway(&context);
+        match self.registry.read_resource(&gateway, &request.uri).await {
             Ok(contents) => Ok(ReadResourceResult::new(vec![contents]).into()),
             Err(ReadError::NotFound(uri)) => Err(McpError::resource_not_found(
                 format!(
@@ -272,11 +293,12 @@ impl ServerHandler for SmartAlexServer {
     async fn get_prompt(
         &self,
         request: GetPromptRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
+        let gateway = self.gateway(&context);
         match self
             .registry
-            .get_prompt(&request.name, request.arguments)
+            .get_prompt(&gateway, &request.name, request.arguments)
             .await
         {
             Ok(result) => Ok(result.into()),
@@ -296,8 +318,9 @@ impl ServerHandler for SmartAlexServer {
     async fn complete(
         &self,
         request: CompleteRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, McpError> {
+        let gateway = self.gateway(&context);
         let argument = request.argument.name.as_str();
         let target = match &request.r#ref {
             Reference::Prompt(p) => Target::Prompt {
@@ -312,7 +335,7 @@ impl ServerHandler for SmartAlexServer {
         };
         let (values, more) = self
             .registry
-            .complete(target, &request.argument.value)
+            .complete(&gateway, target, &request.argument.value)
             .await;
         let total = u32::try_from(values.len()).ok();
         let mut info = CompletionInfo::new(values).unwrap_or_default();

@@ -5,6 +5,8 @@ mod common;
 mod cli;
 mod clients;
 mod errors;
+mod http;
+mod http_clients;
 mod mcp_surface;
 mod protocol;
 mod sandbox_api;

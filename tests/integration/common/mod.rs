@@ -1,8 +1,10 @@
 //! Shared test harness: the built binary, a scripted loopback gateway, a raw
 //! JSON-RPC stdio driver, and installers for the official MCP clients.
 
+pub mod auth_proxy;
 pub mod clients;
 pub mod fake_gateway;
+pub mod http;
 pub mod stdio;
 
 /// The `smartalex-mcp` binary cargo built for this test run.

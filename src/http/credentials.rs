@@ -1,0 +1,362 @@
+//! Who is calling: from a request's `Authorization: Bearer …` to the
+//! workspace it acts for and the gateway credential to act with.
+//!
+//! Two kinds of bearer are accepted:
+//! - **API keys** (`sa_live_…`, `sa_test_…`) are gateway credentials already;
+//!   the key is checked with the authorization server's introspection
+//!   endpoint (RFC 7662), which also names its workspace, and then sent on
+//!   to the gateway as it is.
+//! - **OAuth access tokens** must have been minted *for this server*: the
+//!   introspected audience must be this server's resource URL (RFC 8707), or
+//!   the request is refused. Such a token is never forwarded: it is exchanged
+//!   (RFC 8693) for a token whose audience is the gateway, and that one is
+//!   used.
+//!
+//! Verdicts are cached by the SHA-256 of the bearer for at most a minute
+//! (never past the token's expiry), so a busy client costs one introspection
+//! a minute, not one per request. Failures are not cached.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::http::HeaderMap;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::auth::{AccessToken, ApiKey, LIVE_PREFIX, TEST_PREFIX, Timeouts};
+use crate::gateway::{Gateway, KeyState};
+
+/// How long a verdict is trusted.
+const CACHE_TTL: Duration = Duration::from_secs(60);
+/// Past this many cached callers, expired ones are swept (and, if none are,
+/// the cache starts over).
+const CACHE_MAX: usize = 10_000;
+/// Longer bearers are refused without asking anyone.
+const MAX_BEARER: usize = 4096;
+const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+/// The caller of one MCP request: put in the request's extensions by the
+/// HTTP layer, read by the server to reach the gateway as this caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The workspace every call of this request acts in.
+    pub workspace: String,
+    /// The gateway, with this caller's credential.
+    pub gateway: Arc<Gateway>,
+}
+
+/// Why a request has no caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// No `Authorization` header.
+    Missing,
+    /// A bearer that is malformed, unknown, expired, revoked or minted for
+    /// another audience.
+    Invalid,
+    /// The authorization server could not be asked.
+    Unavailable(String),
+}
+
+/// Resolves bearers to callers, with a cache.
+pub struct Resolver {
+    gateway_url: String,
+    authorization_server: String,
+    resource: String,
+    timeouts: Timeouts,
+    http: reqwest::Client,
+    cache: Mutex<HashMap<[u8; 32], (Caller, Instant)>>,
+}
+
+impl std::fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Resolver")
+            .field("gateway_url", &self.gateway_url)
+            .field("authorization_server", &self.authorization_server)
+            .field("resource", &self.resource)
+            .finish_non_exhaustive()
+    }
+}
+
+/// RFC 7662's answer, with the fields the sandbox adds.
+#[derive(Debug, Deserialize)]
+struct Introspection {
+    active: bool,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    workspace_id: Option<String>,
+    #[serde(default)]
+    aud: Option<Audience>,
+    #[serde(default)]
+    exp: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    fn contains(&self, resource: &str) -> bool {
+        let same = |a: &String| same_resource(a, resource);
+        match self {
+            Audience::One(a) => same(a),
+            Audience::Many(list) => list.iter().any(same),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Exchanged {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+impl Resolver {
+    /// `gateway_url`: where tools are called. `authorization_server`: the
+    /// issuer whose `/oauth/introspect` and `/oauth/token` vouch for bearers.
+    /// `resource`: this server's own URL, the audience its tokens must have.
+    pub fn new(
+        gateway_url: &str,
+        authorization_server: &str,
+        resource: &str,
+        timeouts: Timeouts,
+    ) -> Result<Self, reqwest::Error> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(timeouts.connect)
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("smartalex-mcp/", env!("CARGO_PKG_VERSION")));
+        if authorization_server.starts_with("http://") {
+            builder = builder.tls_certs_only(std::iter::empty());
+        }
+        Ok(Resolver {
+            gateway_url: gateway_url.trim_end_matches('/').to_owned(),
+            authorization_server: authorization_server.trim_end_matches('/').to_owned(),
+            resource: resource.to_owned(),
+            timeouts,
+            http: builder.build()?,
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The caller behind `headers`' bearer.
+    pub async fn resolve(&self, headers: &HeaderMap) -> Result<Caller, Rejection> {
+        let bearer = bearer(headers)?;
+        let digest: [u8; 32] = Sha256::digest(bearer.as_bytes()).into();
+        if let Some(caller) = self.cached(&digest) {
+            return Ok(caller);
+        }
+        let (caller, expires) = if bearer.starts_with(LIVE_PREFIX) || bearer.starts_with(TEST_PREFIX)
+        {
+            self.api_key(bearer).await?
+        } else {
+            self.access_token(bearer).await?
+        };
+        let ttl = expires.map_or(CACHE_TTL, |left| left.min(CACHE_TTL));
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHE_MAX {
+            let now = Instant::now();
+            cache.retain(|_, (_, until)| *until > now);
+            if cache.len() >= CACHE_MAX {
+                cache.clear();
+            }
+        }
+        cache.insert(digest, (caller.clone(), Instant::now() + ttl));
+        Ok(caller)
+    }
+
+    fn cached(&self, digest: &[u8; 32]) -> Option<Caller> {
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let (caller, until) = cache.get(digest)?;
+        (*until > Instant::now()).then(|| caller.clone())
+    }
+
+    async fn api_key(&self, bearer: &str) -> Result<(Caller, Option<Duration>), Rejection> {
+        let key = ApiKey::parse(bearer).map_err(|_| Rejection::Invalid)?;
+        let found = self.introspect(bearer).await?;
+        let workspace = match found {
+            Introspection {
+                active: true,
+                workspace_id: Some(workspace),
+                ..
+            } => workspace,
+            _ => return Err(Rejection::Invalid),
+        };
+        let gateway = Gateway::new(&self.gateway_url, KeyState::Valid(key), self.timeouts);
+        Ok((
+            Caller {
+                workspace,
+                gateway: Arc::new(gateway),
+            },
+            None,
+        ))
+    }
+
+    async fn access_token(&self, bearer: &str) -> Result<(Caller, Option<Duration>), Rejection> {
+        if bearer.len() > MAX_BEARER || !bearer.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Rejection::Invalid);
+        }
+        let found = self.introspect(bearer).await?;
+        let for_us = found.active
+            && found.token_type.as_deref() == Some("access_token")
+            && found.aud.as_ref().is_some_and(|a| a.contains(&self.resource));
+        let (Some(workspace), true) = (found.workspace_id, for_us) else {
+            if found.active {
+                tracing::warn!("refused an access token minted for another audience");
+            }
+            return Err(Rejection::Invalid);
+        };
+        let left = found.exp.map(seconds_until);
+        if left == Some(Duration::ZERO) {
+            return Err(Rejection::Invalid);
+        }
+        let exchanged = self.exchange(bearer).await?;
+        let token = AccessToken::new(exchanged.access_token).ok_or_else(|| {
+            Rejection::Unavailable("the token exchange returned an unusable token".into())
+        })?;
+        let left = match (left, exchanged.expires_in.map(Duration::from_secs)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let gateway = Gateway::new(&self.gateway_url, KeyState::Token(token), self.timeouts);
+        Ok((
+            Caller {
+                workspace,
+                gateway: Arc::new(gateway),
+            },
+            left,
+        ))
+    }
+
+    async fn introspect(&self, token: &str) -> Result<Introspection, Rejection> {
+        let url = format!("{}/oauth/introspect", self.authorization_server);
+        let response = self
+            .http
+            .post(&url)
+            .header(CONTENT_TYPE, FORM)
+            .body(form(&[("token", token)]))
+            .send()
+            .await
+            .map_err(|e| unavailable("introspection", &e))?;
+        if !response.status().is_success() {
+            return Err(Rejection::Unavailable(format!(
+                "introspection answered HTTP {}",
+                response.status().as_u16()
+            )));
+        }
+        response
+            .json()
+            .await
+            .map_err(|e| unavailable("introspection", &e))
+    }
+
+    async fn exchange(&self, subject: &str) -> Result<Exchanged, Rejection> {
+        let url = format!("{}/oauth/token", self.authorization_server);
+        let response = self
+            .http
+            .post(&url)
+            .header(CONTENT_TYPE, FORM)
+            .body(form(&[
+                ("grant_type", TOKEN_EXCHANGE),
+                ("subject_token", subject),
+                ("subject_token_type", ACCESS_TOKEN_TYPE),
+                ("resource", self.gateway_url.as_str()),
+            ]))
+            .send()
+            .await
+            .map_err(|e| unavailable("token exchange", &e))?;
+        let status = response.status();
+        if status.is_client_error() {
+            // Revoked or expired between introspection and exchange.
+            return Err(Rejection::Invalid);
+        }
+        if !status.is_success() {
+            return Err(Rejection::Unavailable(format!(
+                "token exchange answered HTTP {}",
+                status.as_u16()
+            )));
+        }
+        response
+            .json()
+            .await
+            .map_err(|e| unavailable("token exchange", &e))
+    }
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// An `application/x-www-form-urlencoded` body (reqwest's `form` feature
+/// would add a dependency to the SDK for these two requests).
+fn form(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+fn unavailable(what: &str, e: &reqwest::Error) -> Rejection {
+    // reqwest errors carry the URL, never the form body: safe to show.
+    Rejection::Unavailable(format!("{what} failed: {e}"))
+}
+
+/// The bearer of `Authorization: Bearer <token>`.
+fn bearer(headers: &HeaderMap) -> Result<&str, Rejection> {
+    let value = headers.get(AUTHORIZATION).ok_or(Rejection::Missing)?;
+    let text = value.to_str().map_err(|_| Rejection::Invalid)?.trim();
+    let (scheme, token) = text.split_once(' ').ok_or(Rejection::Invalid)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(Rejection::Invalid);
+    }
+    Ok(token)
+}
+
+/// Resource URLs compare equal up to a trailing slash.
+fn same_resource(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+fn seconds_until(exp: u64) -> Duration {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    Duration::from_secs(exp.saturating_sub(now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn bearer_parsing() {
+        assert_eq!(bearer(&HeaderMap::new()), Err(Rejection::Missing));
+        assert_eq!(bearer(&headers("Basic abc")), Err(Rejection::Invalid));
+        assert_eq!(bearer(&headers("Bearer ")), Err(Rejection::Invalid));
+        assert_eq!(bearer(&headers("bearer  sa_test_x ")), Ok("sa_test_x"));
+    }
+
+    #[test]
+    fn audiences_match_exactly_up_to_a_trailing_slash() {
+        let one = Audience::One("http://127.0.0.1:8080/mcp".into());
+        assert!(one.contains("http://127.0.0.1:8080/mcp/"));
+        assert!(!one.contains("http://127.0.0.1:8080/mcp2"));
+        assert!(!one.contains("http://127.0.0.1:8081/mcp"));
+        let many = Audience::Many(vec!["http://a".into(), "http://b/mcp".into()]);
+        assert!(many.contains("http://b/mcp"));
+        assert!(!many.contains("http://c"));
+    }
+}

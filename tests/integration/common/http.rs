@@ -1,0 +1,180 @@
+//! `smartalex-mcp http` as a child process, and raw Streamable HTTP requests
+//! to it.
+
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A running `smartalex-mcp http`.
+pub struct McpHttp {
+    /// The MCP endpoint, e.g. `http://127.0.0.1:41234/mcp`.
+    pub url: String,
+    /// The gateway it calls.
+    pub gateway: String,
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+}
+
+/// The line `http` prints once it is listening.
+const READY: &str = "serving MCP at ";
+
+impl McpHttp {
+    /// `smartalex-mcp http --listen 127.0.0.1:0 ARGS…` with `env`.
+    pub async fn start(args: &[&str], env: &[(&str, &str)]) -> McpHttp {
+        let mut cmd = Command::new(super::bin());
+        cmd.args(["http", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("SMARTALEX_API_KEY")
+            .env_remove("SMARTALEX_REDIS_URL")
+            .env("SMARTALEX_LOG", "smartalex_mcp=info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn smartalex-mcp http");
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let ready = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                stderr.lock().unwrap().push_str(&format!("{line}\n"));
+                if let Some(rest) = line.split(READY).nth(1) {
+                    return Some(rest.to_owned());
+                }
+            }
+            None
+        })
+        .await
+        .expect("http server did not start in 30 s");
+        let Some(rest) = ready else {
+            let status = child.wait().await.ok();
+            panic!(
+                "http server exited ({status:?}):\n{}",
+                stderr.lock().unwrap()
+            );
+        };
+        // "<url> (gateway <gateway>)"
+        let (url, gateway) = rest.split_once(" (gateway ").expect("ready line");
+        let gateway = gateway.trim_end_matches(')').to_owned();
+        let sink = Arc::clone(&stderr);
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                sink.lock().unwrap().push_str(&format!("{line}\n"));
+            }
+        });
+        McpHttp {
+            url: url.to_owned(),
+            gateway,
+            child,
+            stderr,
+        }
+    }
+
+    /// Everything the server wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// `http://127.0.0.1:PORT` of the endpoint.
+    pub fn origin(&self) -> String {
+        let rest = self.url.trim_start_matches("http://");
+        format!("http://{}", rest.split('/').next().unwrap())
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    /// SIGTERM, then wait (at most `within`) for the exit status.
+    pub async fn terminate(&mut self, within: Duration) -> std::process::ExitStatus {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        tokio::time::timeout(within, self.child.wait())
+            .await
+            .expect("server did not stop in time")
+            .expect("wait")
+    }
+}
+
+/// A plain client (no proxy, no redirects).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The headers a well-behaved Streamable HTTP client sends.
+pub fn mcp_post(http: &reqwest::Client, url: &str, bearer: Option<&str>) -> reqwest::RequestBuilder {
+    let mut req = http
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream");
+    if let Some(b) = bearer {
+        req = req.bearer_auth(b);
+    }
+    req
+}
+
+/// A 2026-07-28 (stateless) request: the protocol version in a header and in
+/// `_meta`, with the client's capabilities.
+pub fn stateless(id: u64, method: &str, mut params: Value) -> Value {
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "it", "version": "0"},
+    });
+    json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+}
+
+/// Send a stateless request and return (status, headers, JSON body).
+pub async fn call_stateless(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: Option<&str>,
+    id: u64,
+    method: &str,
+    params: Value,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    // SEP-2243: the method (and the name it acts on) also ride in headers.
+    let name = params
+        .get("name")
+        .or_else(|| params.get("uri"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let mut req = mcp_post(http, url, bearer)
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", method);
+    if let Some(name) = name {
+        req = req.header("mcp-name", name);
+    }
+    let resp = req
+        .json(&stateless(id, method, params))
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| json_from_sse(&text));
+    (status, headers, body)
+}
+
+/// The last JSON-RPC message of an SSE body (or `Value::String` of the text).
+pub fn json_from_sse(text: &str) -> Value {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
+        .last()
+        .unwrap_or_else(|| Value::String(text.to_owned()))
+}

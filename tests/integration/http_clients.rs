@@ -1,0 +1,141 @@
+//! Cloud mode with the official clients: the Python SDK (API keys in both
+//! protocol eras, and the whole OAuth flow) and the MCP conformance suite.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use crate::common::clients::{conformance, python_report};
+use crate::common::http::McpHttp;
+use crate::common::{auth_proxy, bin};
+use crate::sandbox_harness;
+
+#[tokio::test]
+async fn python_sdk_over_http_with_api_keys_in_both_eras() {
+    let sb = sandbox_harness::start().await;
+    let a = sb.workspace_key("Acme").await;
+    let b = sb.workspace_key("Bolt").await;
+    let server = McpHttp::start(&[], &[("SMARTALEX_API_URL", &sb.base)]).await;
+    let url = server.url.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        python_report("http_session.py", [url.as_str(), &a, &b], &[])
+    })
+    .await
+    .unwrap();
+    for (era, version) in [("legacy", "2025-11-25"), ("stateless", "2026-07-28")] {
+        let r = &report[era];
+        assert_eq!(r["protocol_version"], version, "{report}");
+        assert_eq!(r["tools"], 28);
+        assert_eq!(r["resources"], 7);
+        assert_eq!(r["prompts"], 5);
+        assert_eq!(r["create_error"], false, "{r}");
+        assert!(r["resource_first_name"].as_str().unwrap().starts_with("Ada"));
+        assert!(r["prompt_messages"].as_u64().unwrap() >= 2);
+        assert_eq!(r["delete_error"], false, "{r}");
+        assert_eq!(r["agent_gone"], true, "{r}");
+        assert_eq!(r["b_sees_a"], false, "workspace B saw A's contact: {r}");
+        assert_eq!(r["b_get_error"], true);
+        assert!(r["b_get_text"].as_str().unwrap().contains("not found"), "{r}");
+    }
+    // Both deletions were confirmed by asking the user.
+    let asked = report["asked"].as_array().unwrap();
+    assert_eq!(asked.len(), 2, "{report}");
+    assert!(asked.iter().all(|q| q.as_str().unwrap().contains("Temp")));
+    assert!(!server.stderr().contains(&sb.key));
+}
+
+#[tokio::test]
+async fn python_sdk_runs_the_whole_oauth_flow() {
+    let sb = sandbox_harness::start().await;
+    // Two workspaces to choose from; the user picks Bolt.
+    let acme = sb.workspace_key("Acme").await;
+    sb.workspace_key("Bolt").await;
+    sb.send(Some(&acme), "POST", "/contacts", Some(json!({"first_name": "Acme-only"})))
+        .await
+        .expect(201);
+    let server = McpHttp::start(&[], &[("SMARTALEX_API_URL", &sb.base)]).await;
+    let url = server.url.clone();
+    let report =
+        tokio::task::spawn_blocking(move || python_report("http_oauth.py", [url.as_str(), "Bolt"], &[]))
+            .await
+            .unwrap();
+    let workspaces: Vec<&str> = report["consent_workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(workspaces.contains(&"Acme") && workspaces.contains(&"Bolt"), "{report}");
+    assert_eq!(report["authorize"]["code_challenge_method"], json!(["S256"]));
+    assert_eq!(report["authorize"]["resource"], json!([server.url]));
+    assert_eq!(report["create"]["error"], false, "{report}");
+    assert_eq!(report["names"], json!(["Olive"]), "acted in Bolt only: {report}");
+    assert_eq!(report["has_refresh"], true);
+    assert_eq!(report["refresh_status"], 200);
+    assert_eq!(report["refresh_rotated"], true);
+    assert_eq!(report["access_changed"], true);
+    assert_eq!(report["replay"]["status"], 400);
+    assert_eq!(report["replay"]["error"], "invalid_grant");
+    assert_eq!(report["after_refresh"]["error"], false);
+    assert_eq!(report["after_refresh"]["names"], json!(["Olive"]));
+    let foreign = &report["foreign_audience"];
+    assert_eq!(foreign["status"], 401, "{report}");
+    assert_eq!(foreign["body"], r#"{"error":"Invalid or expired token."}"#);
+    assert!(foreign["challenge"].as_str().unwrap().contains("invalid_token"));
+    let log = server.stderr();
+    assert!(!log.contains("sa_oat_") && !log.contains("sa_ort_"), "a token leaked: {log}");
+}
+
+#[tokio::test]
+async fn conformance_suite_passes_against_http_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sandbox.db");
+    let db_arg = db.to_str().unwrap();
+    let server = McpHttp::start(
+        &["--sandbox", "--db", db_arg, "--rate-limit", "0", "--public-rate-limit", "0"],
+        &[],
+    )
+    .await;
+    let key = std::process::Command::new(bin())
+        .args(["sandbox", "key", "--db", db_arg])
+        .output()
+        .unwrap();
+    assert!(key.status.success());
+    let key = String::from_utf8(key.stdout).unwrap().trim().to_owned();
+    let proxy = auth_proxy::start(&server.origin(), &key).await;
+    let baseline = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/expected-failures.yml");
+    let results = dir.path().join("results");
+    let out = tokio::task::spawn_blocking(move || {
+        let (node, cli) = conformance();
+        std::process::Command::new(node)
+            .arg(cli)
+            .args(["server", "--url", &format!("{proxy}/mcp"), "--expected-failures"])
+            .arg(&baseline)
+            .arg("-o")
+            .arg(&results)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Exit 0 means: every scenario outside the baseline passed, and every
+    // scenario in it still fails (a stale entry is an error too).
+    assert!(out.status.success(), "conformance failed:\n{stdout}\n{stderr}\n{}", server.stderr());
+    for scenario in [
+        "server-initialize",
+        "ping",
+        "tools-list",
+        "resources-list",
+        "prompts-list",
+        "dns-rebinding-protection",
+    ] {
+        let line = stdout
+            .lines()
+            .chain(stderr.lines())
+            .find(|l| l.contains(scenario))
+            .unwrap_or_else(|| panic!("{scenario} did not run:\n{stdout}\n{stderr}"));
+        assert!(!line.contains("FAIL") && !line.contains('✗'), "{line}");
+    }
+}
