@@ -17,9 +17,9 @@ use smartalex_mcp::sandbox::{self, Db, SandboxOptions};
 
 fn options(db: &std::path::Path) -> SandboxOptions {
     SandboxOptions {
-        db: Db::Path(db.to_path_buf()),
         rate_limit_per_min: u32::MAX,
         allow_private_urls: false,
+        ..SandboxOptions::new(Db::Path(db.to_path_buf()))
     }
 }
 

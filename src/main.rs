@@ -272,9 +272,9 @@ async fn embedded_sandbox(serve: &ServeArgs) -> anyhow::Result<Gateway> {
             None => Db::Path(sandbox::default_db_path()),
         };
         let options = SandboxOptions {
-            db,
             rate_limit_per_min: 100,
             allow_private_urls: serve.allow_private_urls,
+            ..SandboxOptions::new(db)
         };
         let listen: SocketAddr = ([127, 0, 0, 1], 0).into();
         let running = sandbox::start(listen, options)

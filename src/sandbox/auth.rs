@@ -7,6 +7,12 @@
 //! page permissions, and a key with no user is refused on permission-gated
 //! routes with `User principal required for this operation`.
 //!
+//! OAuth access tokens (`sa_oat_…`, issued by [`super::oauth`]) are accepted
+//! too, but only those whose audience is this gateway: a token minted for
+//! another resource (the MCP server) must be exchanged first, never passed
+//! through. They speak for the sandbox operator, who owns every workspace,
+//! so they carry all page permissions; `write` scope is `can_write`.
+//!
 //! The order of checks is the gateway's: 401 (who are you) before 429
 //! (keyed by workspace) before 403 (may you) before 400/404 (what you
 //! asked). This module must never log a key — only [`display_prefix`].
@@ -22,6 +28,7 @@ use super::clock;
 use super::db::Store;
 use super::errors::ApiError;
 use super::ids::{self, hex, sha256_hex};
+use super::oauth;
 
 /// The only key prefix the sandbox issues and accepts (`sa_live_` keys belong to production).
 pub const KEY_PREFIX: &str = "sa_test_";
@@ -245,7 +252,8 @@ pub fn mint(tx: &Transaction<'_>, spec: &KeySpec) -> rusqlite::Result<String> {
     Ok(key)
 }
 
-fn lookup(conn: &Connection, hash: &str) -> rusqlite::Result<Option<Principal>> {
+/// The principal behind an API key's hash, if the key is live.
+pub fn lookup(conn: &Connection, hash: &str) -> rusqlite::Result<Option<Principal>> {
     let now = clock::now_str();
     conn.prepare_cached(
         "SELECT k.workspace_id, k.can_write, k.created_by, u.permissions
@@ -268,7 +276,15 @@ fn lookup(conn: &Connection, hash: &str) -> rusqlite::Result<Option<Principal>> 
 /// busy client does not cost a query per request.
 pub struct Authenticator {
     store: Store,
-    cache: Mutex<HashMap<String, (Principal, Instant)>>,
+    /// The audience an OAuth access token must carry to be accepted here.
+    audience: String,
+    cache: Mutex<HashMap<String, Cached>>,
+}
+
+/// A verified credential, remembered until `until` (never past a token's expiry).
+struct Cached {
+    principal: Principal,
+    until: Instant,
 }
 
 const CACHE_TTL: Duration = Duration::from_secs(10);
@@ -281,42 +297,88 @@ impl std::fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
-    pub fn new(store: Store) -> Self {
+    /// `audience`: this gateway's resource identifier (its issuer URL).
+    pub fn new(store: Store, audience: String) -> Self {
         Authenticator {
             store,
+            audience,
             cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Forget every remembered credential: called when OAuth tokens are
+    /// revoked, so a revoked token stops working at once.
+    pub fn forget_cached(&self) {
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.clear();
         }
     }
 
     /// The principal behind the request's bearer token.
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Principal, ApiError> {
         let token = bearer(headers)?;
-        if !token.starts_with(KEY_PREFIX) {
+        let is_oauth = token.starts_with(oauth::ACCESS_TOKEN_PREFIX);
+        if !is_oauth && !token.starts_with(KEY_PREFIX) {
             return Err(ApiError::InvalidToken);
         }
         let hash = sha256_hex(token);
         if let Some(p) = self.cached(&hash) {
             return Ok(p);
         }
-        let key_hash = hash.clone();
-        let found = self
-            .store
-            .read(move |conn| Ok(lookup(conn, &key_hash)?))
-            .await?;
-        let principal = found.ok_or(ApiError::InvalidToken)?;
+        let (principal, until) = if is_oauth {
+            self.lookup_access_token(hash.clone()).await?
+        } else {
+            let key_hash = hash.clone();
+            let found = self
+                .store
+                .read(move |conn| Ok(lookup(conn, &key_hash)?))
+                .await?;
+            (found, Instant::now() + CACHE_TTL)
+        };
+        let principal = principal.ok_or(ApiError::InvalidToken)?;
         if let Ok(mut cache) = self.cache.lock() {
             if cache.len() >= CACHE_MAX {
-                cache.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+                let now = Instant::now();
+                cache.retain(|_, c| c.until > now);
             }
-            cache.insert(hash, (principal.clone(), Instant::now()));
+            cache.insert(
+                hash,
+                Cached {
+                    principal: principal.clone(),
+                    until,
+                },
+            );
         }
         Ok(principal)
     }
 
+    /// An active OAuth access token for this gateway's audience, and how
+    /// long it may be remembered.
+    async fn lookup_access_token(
+        &self,
+        hash: String,
+    ) -> Result<(Option<Principal>, Instant), ApiError> {
+        let now_ms = clock::unix_millis();
+        let found = self
+            .store
+            .read(move |conn| oauth::store::active_access_token(conn, &hash, now_ms))
+            .await?;
+        let Some(grant) = found.filter(|g| g.audience == self.audience) else {
+            return Ok((None, Instant::now()));
+        };
+        let left = Duration::from_millis((grant.expires_at - now_ms).max(0) as u64);
+        let principal = Principal {
+            workspace_id: grant.workspace_id,
+            can_write: oauth::scope_allows_write(&grant.scope),
+            user_permissions: Some(Permissions::All),
+        };
+        Ok((Some(principal), Instant::now() + left.min(CACHE_TTL)))
+    }
+
     fn cached(&self, hash: &str) -> Option<Principal> {
         let cache = self.cache.lock().ok()?;
-        let (p, at) = cache.get(hash)?;
-        (at.elapsed() < CACHE_TTL).then(|| p.clone())
+        let c = cache.get(hash)?;
+        (Instant::now() < c.until).then(|| c.principal.clone())
     }
 }
 

@@ -77,9 +77,9 @@ impl SandboxCommand {
             Db::Memory => ":memory:".into(),
         };
         let options = SandboxOptions {
-            db,
             rate_limit_per_min: self.rate_limit,
             allow_private_urls: self.allow_private_urls,
+            ..SandboxOptions::new(db)
         };
         // The error's Display already carries its cause.
         let running = super::start(self.listen, options)

@@ -32,3 +32,12 @@ pub fn unix_secs() -> u64 {
         .unwrap_or(Duration::ZERO)
         .as_secs()
 }
+
+/// Milliseconds since the Unix epoch: OAuth expiries are compared as
+/// numbers, and RFC 7662 reports them in (whole) seconds.
+pub fn unix_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_millis() as i64
+}

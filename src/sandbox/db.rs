@@ -37,7 +37,10 @@ use super::errors::ApiError;
 use super::{Db, SandboxError};
 
 /// Schema versions, in order: (user_version after applying, SQL).
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_oauth.sql")),
+];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Working connections for a file database: enough to overlap reads with

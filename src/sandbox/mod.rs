@@ -11,7 +11,9 @@
 //! Layout: [`server`] assembles the router and the per-request pipeline
 //! (auth → rate limit → route → JSON errors); `routes/` has one file per
 //! spec tag; [`db`] owns storage and migrations; [`dialer`], [`webhooks`]
-//! and [`quick_setup`] are the behaviours that run beside requests.
+//! and [`quick_setup`] are the behaviours that run beside requests;
+//! `oauth/` is the OAuth 2.1 authorization server the MCP server's HTTP
+//! transport delegates to (outside the pipeline: it is not the API).
 //!
 //! Nothing here prints to stdout, and no key or secret is ever logged.
 
@@ -26,6 +28,7 @@ mod errors;
 mod ids;
 mod netguard;
 mod numbers;
+mod oauth;
 mod prompt;
 mod quick_setup;
 mod ratelimit;
@@ -70,15 +73,20 @@ pub struct SandboxOptions {
     pub rate_limit_per_min: u32,
     /// Let Quick Setup and webhooks reach private and loopback addresses (tests use it).
     pub allow_private_urls: bool,
+    /// Lifetime of the OAuth access tokens the sandbox issues (refresh
+    /// tokens last 30 days).
+    pub access_token_ttl: std::time::Duration,
 }
 
 impl SandboxOptions {
-    /// The documented defaults: 100 requests/min, public addresses only.
+    /// The documented defaults: 100 requests/min, public addresses only,
+    /// 15-minute OAuth access tokens.
     pub fn new(db: Db) -> Self {
         SandboxOptions {
             db,
             rate_limit_per_min: 100,
             allow_private_urls: false,
+            access_token_ttl: oauth::DEFAULT_ACCESS_TOKEN_TTL,
         }
     }
 }
@@ -192,7 +200,10 @@ pub async fn start(
         addr: listen,
         source,
     })?;
-    let app = server::new_app(store.clone(), &options);
+    // The OAuth issuer, and the gateway's own resource identifier: only
+    // known once bound (the port may have been 0).
+    let issuer = format!("http://{addr}");
+    let app = server::new_app(store.clone(), &options, issuer);
     server::spawn(app, listener);
     tracing::info!(%addr, created = opened.created, "sandbox gateway listening");
     Ok(RunningSandbox {

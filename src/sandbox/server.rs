@@ -34,6 +34,11 @@ pub struct AppInner {
     pub auth: Authenticator,
     pub limiter: RateLimiter,
     pub allow_private_urls: bool,
+    /// `http://<bound addr>`: the OAuth issuer, and the resource identifier
+    /// (token audience) of this gateway.
+    pub issuer: String,
+    /// Lifetime of issued OAuth access tokens.
+    pub access_token_ttl: std::time::Duration,
     pub started: Instant,
     /// Wakes the webhook delivery worker when new deliveries are queued.
     pub deliveries: Notify,
@@ -45,17 +50,20 @@ impl std::fmt::Debug for AppInner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppInner")
             .field("store", &self.store)
+            .field("issuer", &self.issuer)
             .finish_non_exhaustive()
     }
 }
 
 /// The state shared by the router and the background tasks.
-pub fn new_app(store: Store, options: &SandboxOptions) -> SharedApp {
+pub fn new_app(store: Store, options: &SandboxOptions, issuer: String) -> SharedApp {
     Arc::new(AppInner {
-        auth: Authenticator::new(store.clone()),
+        auth: Authenticator::new(store.clone(), issuer.clone()),
         store,
         limiter: RateLimiter::new(options.rate_limit_per_min),
         allow_private_urls: options.allow_private_urls,
+        issuer,
+        access_token_ttl: options.access_token_ttl,
         started: Instant::now(),
         deliveries: Notify::new(),
         http: OnceLock::new(),
@@ -74,7 +82,8 @@ impl AppInner {
     }
 }
 
-/// The route table: every operation of `openapi/gateway.yaml`.
+/// The route table: every operation of `openapi/gateway.yaml`, behind the
+/// pipeline, and beside it the OAuth authorization server, which is not.
 pub fn router(app: SharedApp) -> Router {
     Router::new()
         .route("/contacts", get(contacts::list).post(contacts::create))
@@ -106,6 +115,9 @@ pub fn router(app: SharedApp) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn_with_state(app.clone(), pipeline))
+        // Merged after `layer`, so the authorization server's routes skip
+        // the API's authentication and rate limit.
+        .merge(super::oauth::router())
         .with_state(app)
 }
 

@@ -271,9 +271,9 @@ async fn quick_setup_builds_an_agent_from_a_loopback_page() {
 #[tokio::test]
 async fn quick_setup_refuses_private_addresses_by_default() {
     let sb = crate::sandbox_harness::start_with(smartalex_mcp::sandbox::SandboxOptions {
-        db: smartalex_mcp::sandbox::Db::Memory,
         rate_limit_per_min: 1000,
         allow_private_urls: false,
+        ..smartalex_mcp::sandbox::SandboxOptions::new(smartalex_mcp::sandbox::Db::Memory)
     })
     .await;
     let site = website(PAGE).await;

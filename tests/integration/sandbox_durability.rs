@@ -171,9 +171,9 @@ async fn concurrent_writers_lose_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("shared.db");
     let options = || SandboxOptions {
-        db: Db::Path(db.clone()),
         rate_limit_per_min: 100_000,
         allow_private_urls: true,
+        ..SandboxOptions::new(Db::Path(db.clone()))
     };
     // Two sandboxes on one file stand in for two processes.
     let a = start_with(options()).await;

@@ -342,9 +342,9 @@ async fn another_workspace_is_always_not_found() {
 #[tokio::test]
 async fn rate_limits_per_workspace_with_headers_on_every_response() {
     let sb = start_with(SandboxOptions {
-        db: Db::Memory,
         rate_limit_per_min: 5,
         allow_private_urls: true,
+        ..SandboxOptions::new(Db::Memory)
     })
     .await;
     for remaining in (0..5).rev() {

@@ -250,9 +250,9 @@ pub struct Sandbox {
 /// A sandbox on a fresh `:memory:` database, generous rate limit, private URLs allowed.
 pub async fn start() -> Sandbox {
     start_with(SandboxOptions {
-        db: Db::Memory,
         rate_limit_per_min: 100_000,
         allow_private_urls: true,
+        ..SandboxOptions::new(Db::Memory)
     })
     .await
 }

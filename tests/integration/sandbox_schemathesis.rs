@@ -56,9 +56,9 @@ async fn schemathesis_finds_nothing_that_contradicts_the_spec() {
         .await
         .expect("install");
     let sb = start_with(SandboxOptions {
-        db: Db::Memory,
         rate_limit_per_min: u32::MAX,
         allow_private_urls: false,
+        ..SandboxOptions::new(Db::Memory)
     })
     .await;
     let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/gateway.yaml");

@@ -1,0 +1,286 @@
+//! The sandbox as an OAuth 2.1 authorization server.
+//!
+//! The MCP server's HTTP transport is an OAuth *resource server*; it needs
+//! an authorization server to send clients to, and for local work that is
+//! this sandbox. The issuer is the sandbox's own base URL, which is also the
+//! gateway's resource identifier: an access token whose audience is that URL
+//! is accepted by the gateway API like an API key (see [`super::auth`]).
+//!
+//! What is implemented, and where:
+//! - [`metadata`]: RFC 8414 discovery (`/.well-known/oauth-authorization-server`);
+//! - [`register`]: RFC 7591 dynamic client registration;
+//! - [`authorize`] and [`consent`]: the authorization-code flow with PKCE
+//!   (S256 only) and RFC 8707 resource indicators (required), ending in a
+//!   minimal consent page where the local operator picks a workspace;
+//! - [`token`]: the `authorization_code`, `refresh_token` (rotating, with
+//!   reuse detection) and RFC 8693 token-exchange grants;
+//! - [`introspect`]: RFC 7662 introspection of access tokens and API keys;
+//! - [`store`]: the SQL; [`pkce`]: verifier and challenge rules.
+//!
+//! Tokens are opaque (`sa_oat_` access, `sa_ort_` refresh, 48 hex chars of
+//! OS randomness); codes, request ids and client secrets are random too, and
+//! only SHA-256 hashes of any of them are stored.
+//!
+//! Sandbox simplifications, on purpose:
+//! - the consent page has no login: whoever can reach the sandbox is its
+//!   operator, and the operator owns every workspace;
+//! - introspection is unauthenticated (any caller may ask about a token);
+//! - the token-exchange grant needs no client authentication: possession of
+//!   an active subject token is the only credential, and the result can only
+//!   narrow it (same workspace, scope ⊆, expiry ≤, audience = the gateway).
+//!
+//! These routes sit outside the gateway API's pipeline: they are not the API
+//! and neither need an API key nor count against its rate limit. Nothing here
+//! logs or echoes a secret — token, code, verifier or client secret.
+
+pub mod authorize;
+pub mod consent;
+pub mod introspect;
+pub mod metadata;
+pub mod pkce;
+pub mod register;
+pub mod store;
+pub mod token;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+
+use super::SharedApp;
+use super::errors::ApiError;
+use super::ids::{self, hex};
+
+/// Access tokens: `sa_oat_` + 48 hex characters.
+pub const ACCESS_TOKEN_PREFIX: &str = "sa_oat_";
+/// Refresh tokens: `sa_ort_` + 48 hex characters.
+pub const REFRESH_TOKEN_PREFIX: &str = "sa_ort_";
+/// How long an access token lives unless `SandboxOptions` says otherwise.
+pub const DEFAULT_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
+/// How long a refresh token lives.
+pub const REFRESH_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+/// The scopes the sandbox knows, in canonical order.
+pub const SCOPES: [&str; 2] = ["read", "write"];
+/// RFC 8693 names.
+pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
+/// The authorization server's routes (mounted outside the API pipeline).
+pub fn router() -> Router<SharedApp> {
+    Router::new()
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(metadata::serve),
+        )
+        .route("/oauth/register", post(register::serve))
+        .route(
+            "/oauth/authorize",
+            get(authorize::request).post(authorize::decide),
+        )
+        .route("/oauth/token", post(token::serve))
+        .route("/oauth/introspect", post(introspect::serve))
+}
+
+/// A new opaque token: `prefix` + 48 hex characters (24 bytes of OS randomness).
+pub fn new_token(prefix: &str) -> String {
+    format!("{prefix}{}", hex(&ids::random_bytes::<24>()))
+}
+
+/// A new random secret with no prefix (codes, request ids, client secrets).
+pub fn new_secret() -> String {
+    hex(&ids::random_bytes::<32>())
+}
+
+/// Does this (already validated) scope string grant writing?
+pub fn scope_allows_write(scope: &str) -> bool {
+    scope.split(' ').any(|s| s == "write")
+}
+
+/// A requested scope, checked against [`SCOPES`] and put in canonical
+/// order; `None` (absent) means everything.
+pub fn parse_scope(requested: Option<&str>) -> Result<String, String> {
+    let Some(text) = requested else {
+        return Ok(SCOPES.join(" "));
+    };
+    let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+    if words.is_empty() {
+        return Err("scope is empty".into());
+    }
+    if let Some(unknown) = words.iter().find(|w| !SCOPES.contains(w)) {
+        return Err(format!(
+            "unknown scope \"{unknown}\"; supported: {}",
+            SCOPES.join(" ")
+        ));
+    }
+    Ok(SCOPES
+        .iter()
+        .filter(|s| words.contains(s))
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// Is every scope in `narrower` also in `wider`?
+pub fn scope_within(narrower: &str, wider: &str) -> bool {
+    let granted: Vec<&str> = wider.split(' ').collect();
+    narrower.split(' ').all(|s| granted.contains(&s))
+}
+
+/// Form or query parameters, with the RFC 6749 §3.1 rules: an empty value
+/// is the same as an absent one, and no parameter may appear twice.
+#[derive(Debug, Default)]
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    pub fn parse(bytes: &[u8]) -> Params {
+        Params(
+            url::form_urlencoded::parse(bytes)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// The value of `name`; `Err` (a description) if it is repeated.
+    pub fn one(&self, name: &str) -> Result<Option<&str>, String> {
+        let mut values = self
+            .0
+            .iter()
+            .filter(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.as_str());
+        let first = values.next();
+        if values.next().is_some() {
+            return Err(format!("{name} must not be repeated"));
+        }
+        Ok(first)
+    }
+}
+
+/// An error from the JSON endpoints (register, token), per RFC 6749 §5.2
+/// and RFC 7591 §3.2.2: the code is the contract, the description helps a
+/// human. Never put a secret into a description.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthError {
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// 401, with `WWW-Authenticate: Basic`.
+    #[error("{0}")]
+    InvalidClient(String),
+    #[error("{0}")]
+    InvalidGrant(String),
+    #[error("{0}")]
+    UnsupportedGrantType(String),
+    #[error("{0}")]
+    InvalidScope(String),
+    #[error("{0}")]
+    InvalidTarget(String),
+    #[error("{0}")]
+    InvalidRedirectUri(String),
+    #[error("{0}")]
+    InvalidClientMetadata(String),
+    /// 500 `server_error`; the cause is logged, never sent.
+    #[error("internal error")]
+    Internal(#[from] ApiError),
+}
+
+impl OAuthError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            OAuthError::InvalidRequest(_) => "invalid_request",
+            OAuthError::InvalidClient(_) => "invalid_client",
+            OAuthError::InvalidGrant(_) => "invalid_grant",
+            OAuthError::UnsupportedGrantType(_) => "unsupported_grant_type",
+            OAuthError::InvalidScope(_) => "invalid_scope",
+            OAuthError::InvalidTarget(_) => "invalid_target",
+            OAuthError::InvalidRedirectUri(_) => "invalid_redirect_uri",
+            OAuthError::InvalidClientMetadata(_) => "invalid_client_metadata",
+            OAuthError::Internal(_) => "server_error",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            OAuthError::InvalidClient(_) => StatusCode::UNAUTHORIZED,
+            OAuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for OAuthError {
+    fn from(e: rusqlite::Error) -> Self {
+        OAuthError::Internal(ApiError::from(e))
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let body = match &self {
+            OAuthError::Internal(cause) => {
+                tracing::error!(error = %cause, "sandbox OAuth request failed");
+                json!({"error": self.code(), "error_description": "Internal server error"})
+            }
+            other => json!({"error": other.code(), "error_description": other.to_string()}),
+        };
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if matches!(self, OAuthError::InvalidClient(_)) {
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"smartalex-sandbox\""),
+            );
+        }
+        response
+    }
+}
+
+/// A JSON success answer that must not be cached (token and registration responses).
+pub fn no_store(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_checked_and_canonical() {
+        assert_eq!(parse_scope(None).as_deref(), Ok("read write"));
+        assert_eq!(
+            parse_scope(Some("write  read")).as_deref(),
+            Ok("read write")
+        );
+        assert_eq!(parse_scope(Some("read")).as_deref(), Ok("read"));
+        assert!(parse_scope(Some("admin")).is_err());
+        assert!(parse_scope(Some(" ")).is_err());
+        assert!(scope_within("read", "read write"));
+        assert!(!scope_within("read write", "read"));
+        assert!(scope_allows_write("read write"));
+        assert!(!scope_allows_write("read"));
+    }
+
+    #[test]
+    fn params_treat_empty_as_absent_and_refuse_repeats() {
+        let p = Params::parse(b"a=1&b=&c=x&c=y&d=%20z");
+        assert_eq!(p.one("a"), Ok(Some("1")));
+        assert_eq!(p.one("b"), Ok(None));
+        assert_eq!(p.one("missing"), Ok(None));
+        assert!(p.one("c").is_err());
+        assert_eq!(p.one("d"), Ok(Some(" z")));
+    }
+
+    #[test]
+    fn tokens_have_their_prefix_and_entropy() {
+        let t = new_token(ACCESS_TOKEN_PREFIX);
+        assert!(t.starts_with("sa_oat_"));
+        assert_eq!(t.len(), 7 + 48);
+        assert_ne!(t, new_token(ACCESS_TOKEN_PREFIX));
+    }
+}

@@ -1,0 +1,494 @@
+//! The token endpoint (`POST /oauth/token`): three grants, one transaction
+//! each.
+//!
+//! - `authorization_code`: redeems a code once, checking client, redirect
+//!   URI, PKCE verifier and resource. A second redemption is treated as a
+//!   stolen code (OAuth 2.1 §4.1.3): it fails and revokes every token the
+//!   first one produced.
+//! - `refresh_token`: rotates — each refresh token works once. Presenting a
+//!   rotated-out one again means two parties hold it, so the whole family
+//!   (every access and refresh token descended from the code) is revoked.
+//! - token exchange (RFC 8693): turns an active access token for any
+//!   audience into one for this gateway, never wider (same workspace, scope
+//!   ⊆, expiry ≤). The MCP server uses it so a token minted for itself is
+//!   never forwarded. It needs no client authentication (see the module
+//!   doc of [`super`]).
+//!
+//! The check and the effect (marking used, rotating, revoking) happen in one
+//! write transaction, so concurrent replays cannot both win; refusals that
+//! revoke are committed, not rolled back, which is why the transaction
+//! returns `Ok(Err(refusal))` for them.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+
+use super::store::{self, AuthMethod, Client, Kind, Token};
+use super::{
+    ACCESS_TOKEN_PREFIX, ACCESS_TOKEN_TYPE, OAuthError, Params, REFRESH_TOKEN_PREFIX,
+    REFRESH_TOKEN_TTL, TOKEN_EXCHANGE_GRANT, new_token, no_store, parse_scope, pkce, scope_within,
+};
+use crate::sandbox::ids::{self, sha256_hex};
+use crate::sandbox::{SharedApp, clock};
+
+/// `POST /oauth/token`
+pub async fn serve(State(app): State<SharedApp>, headers: HeaderMap, body: Bytes) -> Response {
+    match handle(&app, &headers, &body).await {
+        Ok(answer) => no_store(StatusCode::OK, answer),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A grant's result, and whether it revoked tokens (so the gateway's
+/// credential cache must forget them now).
+struct Outcome {
+    result: Result<Value, OAuthError>,
+    revoked: bool,
+}
+
+impl Outcome {
+    fn ok(answer: Value) -> Self {
+        Outcome {
+            result: Ok(answer),
+            revoked: false,
+        }
+    }
+    fn refuse(e: OAuthError) -> Self {
+        Outcome {
+            result: Err(e),
+            revoked: false,
+        }
+    }
+    fn refuse_and_revoke(e: OAuthError) -> Self {
+        Outcome {
+            result: Err(e),
+            revoked: true,
+        }
+    }
+}
+
+async fn handle(app: &SharedApp, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+    if let Some(kind) = headers.get(header::CONTENT_TYPE) {
+        let kind = kind.to_str().unwrap_or_default();
+        if !kind.starts_with("application/x-www-form-urlencoded") {
+            return Err(OAuthError::InvalidRequest(
+                "the token endpoint takes application/x-www-form-urlencoded".into(),
+            ));
+        }
+    }
+    let form = Params::parse(body);
+    let grant = required(&form, "grant_type")?;
+    let outcome = match grant {
+        "authorization_code" => {
+            let client = authenticate_client(app, headers, &form).await?;
+            authorization_code(app, client, &form).await?
+        }
+        "refresh_token" => {
+            let client = authenticate_client(app, headers, &form).await?;
+            refresh(app, client, &form).await?
+        }
+        TOKEN_EXCHANGE_GRANT => exchange(app, &form).await?,
+        other => {
+            return Err(OAuthError::UnsupportedGrantType(format!(
+                "grant_type {other:?} is not supported; supported: authorization_code, refresh_token, {TOKEN_EXCHANGE_GRANT}"
+            )));
+        }
+    };
+    if outcome.revoked {
+        app.auth.forget_cached();
+        tracing::warn!(
+            grant,
+            "OAuth credential replayed; its token family is revoked"
+        );
+    }
+    outcome.result
+}
+
+fn field<'a>(form: &'a Params, name: &str) -> Result<Option<&'a str>, OAuthError> {
+    form.one(name).map_err(OAuthError::InvalidRequest)
+}
+
+fn required<'a>(form: &'a Params, name: &str) -> Result<&'a str, OAuthError> {
+    field(form, name)?.ok_or_else(|| OAuthError::InvalidRequest(format!("{name} is required")))
+}
+
+/// The client, authenticated the way it registered.
+async fn authenticate_client(
+    app: &SharedApp,
+    headers: &HeaderMap,
+    form: &Params,
+) -> Result<Client, OAuthError> {
+    let basic = basic_credentials(headers)?;
+    let form_id = field(form, "client_id")?;
+    let form_secret = field(form, "client_secret")?;
+    if basic.is_some() && form_secret.is_some() {
+        return Err(OAuthError::InvalidRequest(
+            "use one client authentication method, not both Basic and client_secret".into(),
+        ));
+    }
+    let client_id = match (&basic, form_id) {
+        (Some((id, _)), Some(f)) if f != id => {
+            return Err(OAuthError::InvalidRequest(
+                "client_id does not match the HTTP Basic credentials".into(),
+            ));
+        }
+        (Some((id, _)), _) => id.clone(),
+        (None, Some(f)) => f.to_owned(),
+        (None, None) => {
+            return Err(OAuthError::InvalidRequest("client_id is required".into()));
+        }
+    };
+    let client = app
+        .store
+        .read(move |c| Ok(store::client(c, &client_id)?))
+        .await?
+        .ok_or_else(|| OAuthError::InvalidClient("unknown client".into()))?;
+    let presented = match client.auth_method {
+        AuthMethod::None => {
+            if basic.is_some() || form_secret.is_some() {
+                return Err(OAuthError::InvalidClient(
+                    "this client is public (token_endpoint_auth_method none) and has no secret"
+                        .into(),
+                ));
+            }
+            return Ok(client);
+        }
+        AuthMethod::ClientSecretBasic => basic.map(|(_, secret)| secret).ok_or_else(|| {
+            OAuthError::InvalidClient(
+                "this client authenticates with HTTP Basic (client_secret_basic)".into(),
+            )
+        })?,
+        AuthMethod::ClientSecretPost => form_secret.map(str::to_owned).ok_or_else(|| {
+            OAuthError::InvalidClient(
+                "this client authenticates with client_secret in the form (client_secret_post)"
+                    .into(),
+            )
+        })?,
+    };
+    // Comparing digests, not secrets: timing can reveal at most a prefix
+    // of a SHA-256, which does not help guess the secret.
+    if client.secret_hash.as_deref() != Some(sha256_hex(&presented).as_str()) {
+        return Err(OAuthError::InvalidClient(
+            "client authentication failed".into(),
+        ));
+    }
+    Ok(client)
+}
+
+/// `Authorization: Basic` credentials, form-decoded (RFC 6749 §2.3.1).
+fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let malformed = || OAuthError::InvalidClient("malformed HTTP Basic credentials".into());
+    let text = value.to_str().map_err(|_| malformed())?.trim();
+    let Some((scheme, encoded)) = text.split_once(' ') else {
+        return Err(malformed());
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(malformed());
+    }
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(malformed)?;
+    Ok(Some((form_decode(id), form_decode(secret))))
+}
+
+/// Undo `application/x-www-form-urlencoded` on one value. Literal `&` and
+/// `=` are escaped first so the form parser sees a single key.
+fn form_decode(text: &str) -> String {
+    let escaped = text.replace('&', "%26").replace('=', "%3D");
+    url::form_urlencoded::parse(escaped.as_bytes())
+        .next()
+        .map(|(k, _)| k.into_owned())
+        .unwrap_or_default()
+}
+
+fn ttl_ms(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
+/// Issue an access token (and a refresh token, if `refresh_scope` is
+/// given) in `family`; returns the token response.
+#[allow(clippy::too_many_arguments)]
+fn issue(
+    tx: &rusqlite::Transaction<'_>,
+    client_id: &str,
+    workspace_id: &str,
+    audience: &str,
+    family_id: &str,
+    scope: &str,
+    access_expires_at: i64,
+    refresh_scope: Option<&str>,
+    now: i64,
+) -> rusqlite::Result<Value> {
+    let access = new_token(ACCESS_TOKEN_PREFIX);
+    let row = |scope: &str, expires_at: i64| Token {
+        client_id: client_id.to_owned(),
+        workspace_id: workspace_id.to_owned(),
+        scope: scope.to_owned(),
+        audience: audience.to_owned(),
+        family_id: family_id.to_owned(),
+        issued_at: now,
+        expires_at,
+        rotated_at: None,
+        revoked_at: None,
+    };
+    store::insert_token(
+        tx,
+        &sha256_hex(&access),
+        Kind::Access,
+        &row(scope, access_expires_at),
+    )?;
+    let mut answer = json!({
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": (access_expires_at - now).max(0) / 1000,
+        "scope": scope,
+    });
+    if let Some(refresh_scope) = refresh_scope {
+        let refresh = new_token(REFRESH_TOKEN_PREFIX);
+        store::insert_token(
+            tx,
+            &sha256_hex(&refresh),
+            Kind::Refresh,
+            &row(refresh_scope, now + ttl_ms(REFRESH_TOKEN_TTL)),
+        )?;
+        answer["refresh_token"] = json!(refresh);
+    }
+    Ok(answer)
+}
+
+async fn authorization_code(
+    app: &SharedApp,
+    client: Client,
+    form: &Params,
+) -> Result<Outcome, OAuthError> {
+    let code_hash = sha256_hex(required(form, "code")?);
+    let redirect_uri = required(form, "redirect_uri")?.to_owned();
+    let verifier = required(form, "code_verifier")?.to_owned();
+    let resource = field(form, "resource")?.map(str::to_owned);
+    let ttl = ttl_ms(app.access_token_ttl);
+    Ok(app
+        .store
+        .write(move |tx| {
+            let now = clock::unix_millis();
+            let Some(code) = store::code(tx, &code_hash)? else {
+                return Ok(Outcome::refuse(OAuthError::InvalidGrant(
+                    "unknown authorization code".into(),
+                )));
+            };
+            if code.used_at.is_some() {
+                if let Some(family) = &code.family_id {
+                    store::revoke_family(tx, family, now)?;
+                }
+                return Ok(Outcome::refuse_and_revoke(OAuthError::InvalidGrant(
+                    "authorization code was already used; the tokens issued from it are revoked"
+                        .into(),
+                )));
+            }
+            let refusal = if code.expires_at <= now {
+                Some(OAuthError::InvalidGrant(
+                    "authorization code has expired".into(),
+                ))
+            } else if code.client_id != client.client_id {
+                Some(OAuthError::InvalidGrant(
+                    "authorization code was issued to another client".into(),
+                ))
+            } else if code.redirect_uri != redirect_uri {
+                Some(OAuthError::InvalidGrant(
+                    "redirect_uri does not match the authorization request".into(),
+                ))
+            } else if resource.as_ref().is_some_and(|r| *r != code.resource) {
+                Some(OAuthError::InvalidTarget(
+                    "resource does not match the authorization request".into(),
+                ))
+            } else {
+                match pkce::verify(&verifier, &code.code_challenge) {
+                    Err(e) => Some(OAuthError::InvalidRequest(e.to_string())),
+                    Ok(false) => Some(OAuthError::InvalidGrant(
+                        "code_verifier does not match the code_challenge".into(),
+                    )),
+                    Ok(true) => None,
+                }
+            };
+            if let Some(refusal) = refusal {
+                return Ok(Outcome::refuse(refusal));
+            }
+            let family = ids::new_id();
+            store::use_code(tx, &code_hash, &family, now)?;
+            Ok(Outcome::ok(issue(
+                tx,
+                &client.client_id,
+                &code.workspace_id,
+                &code.resource,
+                &family,
+                &code.scope,
+                now + ttl,
+                Some(&code.scope),
+                now,
+            )?))
+        })
+        .await?)
+}
+
+async fn refresh(app: &SharedApp, client: Client, form: &Params) -> Result<Outcome, OAuthError> {
+    let token_hash = sha256_hex(required(form, "refresh_token")?);
+    let scope = field(form, "scope")?
+        .map(|s| parse_scope(Some(s)).map_err(OAuthError::InvalidScope))
+        .transpose()?;
+    let resource = field(form, "resource")?.map(str::to_owned);
+    let ttl = ttl_ms(app.access_token_ttl);
+    Ok(app
+        .store
+        .write(move |tx| {
+            let now = clock::unix_millis();
+            let Some(old) = store::token(tx, &token_hash, Kind::Refresh)? else {
+                return Ok(Outcome::refuse(OAuthError::InvalidGrant(
+                    "unknown refresh token".into(),
+                )));
+            };
+            if old.client_id != client.client_id {
+                return Ok(Outcome::refuse(OAuthError::InvalidGrant(
+                    "refresh token was issued to another client".into(),
+                )));
+            }
+            if old.revoked_at.is_some() {
+                return Ok(Outcome::refuse(OAuthError::InvalidGrant(
+                    "refresh token has been revoked".into(),
+                )));
+            }
+            if old.rotated_at.is_some() {
+                store::revoke_family(tx, &old.family_id, now)?;
+                return Ok(Outcome::refuse_and_revoke(OAuthError::InvalidGrant(
+                    "refresh token was already used; every token of this grant is revoked".into(),
+                )));
+            }
+            if old.expires_at <= now {
+                return Ok(Outcome::refuse(OAuthError::InvalidGrant(
+                    "refresh token has expired".into(),
+                )));
+            }
+            let scope = scope.unwrap_or_else(|| old.scope.clone());
+            if !scope_within(&scope, &old.scope) {
+                return Ok(Outcome::refuse(OAuthError::InvalidScope(format!(
+                    "scope may not exceed the original grant ({})",
+                    old.scope
+                ))));
+            }
+            if resource.as_ref().is_some_and(|r| *r != old.audience) {
+                return Ok(Outcome::refuse(OAuthError::InvalidTarget(
+                    "resource does not match the original grant".into(),
+                )));
+            }
+            store::rotate(tx, &token_hash, now)?;
+            Ok(Outcome::ok(issue(
+                tx,
+                &old.client_id,
+                &old.workspace_id,
+                &old.audience,
+                &old.family_id,
+                &scope,
+                now + ttl,
+                Some(&old.scope),
+                now,
+            )?))
+        })
+        .await?)
+}
+
+async fn exchange(app: &SharedApp, form: &Params) -> Result<Outcome, OAuthError> {
+    let subject_hash = sha256_hex(required(form, "subject_token")?);
+    if required(form, "subject_token_type")? != ACCESS_TOKEN_TYPE {
+        return Err(OAuthError::InvalidRequest(format!(
+            "subject_token_type must be {ACCESS_TOKEN_TYPE}"
+        )));
+    }
+    if field(form, "requested_token_type")?.is_some_and(|t| t != ACCESS_TOKEN_TYPE) {
+        return Err(OAuthError::InvalidRequest(format!(
+            "requested_token_type must be {ACCESS_TOKEN_TYPE}"
+        )));
+    }
+    let issuer = app.issuer.clone();
+    let resource = field(form, "resource")?.ok_or_else(|| {
+        OAuthError::InvalidTarget(format!("resource is required and must be {issuer}"))
+    })?;
+    let audience_ok = field(form, "audience")?.is_none_or(|a| a == issuer);
+    if resource != issuer || !audience_ok {
+        return Err(OAuthError::InvalidTarget(format!(
+            "tokens can only be exchanged for this gateway ({issuer})"
+        )));
+    }
+    let scope = field(form, "scope")?
+        .map(|s| parse_scope(Some(s)).map_err(OAuthError::InvalidScope))
+        .transpose()?;
+    let ttl = ttl_ms(app.access_token_ttl);
+    Ok(app
+        .store
+        .write(move |tx| {
+            let now = clock::unix_millis();
+            let Some(subject) = store::active_access_token(tx, &subject_hash, now)? else {
+                return Ok(Outcome::refuse(OAuthError::InvalidGrant(
+                    "subject_token is not an active access token".into(),
+                )));
+            };
+            let scope = scope.unwrap_or_else(|| subject.scope.clone());
+            if !scope_within(&scope, &subject.scope) {
+                return Ok(Outcome::refuse(OAuthError::InvalidScope(format!(
+                    "scope may not exceed the subject token's ({})",
+                    subject.scope
+                ))));
+            }
+            let mut answer = issue(
+                tx,
+                &subject.client_id,
+                &subject.workspace_id,
+                &issuer,
+                &subject.family_id,
+                &scope,
+                (now + ttl).min(subject.expires_at),
+                None,
+                now,
+            )?;
+            answer["issued_token_type"] = json!(ACCESS_TOKEN_TYPE);
+            Ok(Outcome::ok(answer))
+        })
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(raw: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::AUTHORIZATION,
+            format!("Basic {}", STANDARD.encode(raw))
+                .parse()
+                .expect("header"),
+        );
+        h
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        assert_eq!(
+            basic_credentials(&basic("abc-1:s3cr%2Bt+x")).ok().flatten(),
+            Some(("abc-1".to_owned(), "s3cr+t x".to_owned()))
+        );
+        assert_eq!(
+            basic_credentials(&basic("id:a=b&c")).ok().flatten(),
+            Some(("id".to_owned(), "a=b&c".to_owned()))
+        );
+        assert_eq!(basic_credentials(&HeaderMap::new()).ok(), Some(None));
+        assert!(basic_credentials(&basic("no-colon")).is_err());
+        let mut bearer = HeaderMap::new();
+        bearer.insert(header::AUTHORIZATION, "Bearer x".parse().expect("header"));
+        assert!(basic_credentials(&bearer).is_err());
+    }
+}
