@@ -242,7 +242,7 @@ async fn registry(serve: &ServeArgs) -> anyhow::Result<Registry> {
         Selection::new(serve.read_only, serve.tools.clone()).map_err(anyhow::Error::msg)?;
     #[cfg(feature = "sandbox")]
     if serve.sandbox {
-        return Ok(Registry::new(&selection, embedded_sandbox(serve).await?));
+        return Ok(Registry::new(&selection, embedded_sandbox(serve, 100).await?));
     }
     let gateway = Gateway::from_env();
     match gateway.key() {
@@ -264,7 +264,7 @@ async fn registry(serve: &ServeArgs) -> anyhow::Result<Registry> {
 
 /// Start the sandbox gateway in this process and a gateway handle to it.
 #[cfg(feature = "sandbox")]
-async fn embedded_sandbox(serve: &ServeArgs) -> anyhow::Result<Gateway> {
+async fn embedded_sandbox(serve: &ServeArgs, rate_limit_per_min: u32) -> anyhow::Result<Gateway> {
     {
         let db = match serve.db.as_deref() {
             Some(":memory:") => Db::Memory,
@@ -272,7 +272,7 @@ async fn embedded_sandbox(serve: &ServeArgs) -> anyhow::Result<Gateway> {
             None => Db::Path(sandbox::default_db_path()),
         };
         let options = SandboxOptions {
-            rate_limit_per_min: 100,
+            rate_limit_per_min,
             allow_private_urls: serve.allow_private_urls,
             ..SandboxOptions::new(db)
         };
@@ -305,7 +305,12 @@ async fn serve_http(top: ServeArgs, args: HttpArgs) -> anyhow::Result<()> {
     let timeouts = configured.timeouts();
     #[cfg(feature = "sandbox")]
     if serve.sandbox {
-        gateway_url = embedded_sandbox(&serve).await?.base_url().to_owned();
+        // The gateway must not refuse what the endpoint in front of it allows.
+        let limit = match args.rate_limit {
+            0 => u32::MAX,
+            n => n.max(100),
+        };
+        gateway_url = embedded_sandbox(&serve, limit).await?.base_url().to_owned();
     }
     let registry = Arc::new(Registry::new(
         &selection,

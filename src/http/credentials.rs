@@ -204,12 +204,18 @@ impl Resolver {
             return Err(Rejection::Invalid);
         }
         let found = self.introspect(bearer).await?;
+        tracing::debug!(active = found.active, token_type = ?found.token_type, audience = ?found.aud, "introspected");
         let for_us = found.active
             && found.token_type.as_deref() == Some("access_token")
             && found.aud.as_ref().is_some_and(|a| a.contains(&self.resource));
         let (Some(workspace), true) = (found.workspace_id, for_us) else {
             if found.active {
-                tracing::warn!("refused an access token minted for another audience");
+                tracing::warn!(
+                    token_type = found.token_type.as_deref().unwrap_or("-"),
+                    audience = ?found.aud,
+                    expected = %self.resource,
+                    "refused an active token not minted for this server"
+                );
             }
             return Err(Rejection::Invalid);
         };
@@ -274,7 +280,10 @@ impl Resolver {
             .map_err(|e| unavailable("token exchange", &e))?;
         let status = response.status();
         if status.is_client_error() {
-            // Revoked or expired between introspection and exchange.
+            // Revoked or expired between introspection and exchange. The
+            // error body is RFC 6749's `error`/`error_description`: no secrets.
+            let why = response.text().await.unwrap_or_default();
+            tracing::warn!(status = status.as_u16(), answer = %why, "token exchange refused");
             return Err(Rejection::Invalid);
         }
         if !status.is_success() {

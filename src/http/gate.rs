@@ -73,6 +73,7 @@ pub(super) async fn gate(
                 let workspace = caller.workspace.clone();
                 request.extensions_mut().insert::<Caller>(caller);
                 let response = shared.track(next.run(request)).await;
+                let response = as_json_rpc(response).await;
                 log(&method, response.status(), Some(&workspace), ip, started);
                 return finish(response, &decision);
             }
@@ -120,6 +121,40 @@ fn accepts(method: &Method, headers: &HeaderMap) -> Result<(), &'static str> {
         return Err(NOT_ACCEPTABLE_GET);
     }
     Ok(())
+}
+
+/// rmcp answers transport errors (bad JSON, oversized bodies, unknown
+/// sessions) in plain text; clients parse JSON-RPC. Re-shape them, and call
+/// a body that is not JSON what it is: a -32700 parse error.
+async fn as_json_rpc(response: Response) -> Response {
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| ct.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return response;
+    }
+    let text = match axum::body::to_bytes(response.into_body(), 64 * 1024).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_owned(),
+        Err(_) => String::new(),
+    };
+    if text.starts_with("fail to deserialize request body") {
+        let detail = text.trim_start_matches("fail to deserialize request body").trim();
+        let body = serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": null,
+            "error": { "code": -32700, "message": format!("Parse error: the body is not a JSON-RPC message ({detail})") },
+        });
+        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    }
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_owned()
+    } else {
+        text
+    };
+    transport_error(status, &message)
 }
 
 /// A transport-level error in the shape the error reference documents for

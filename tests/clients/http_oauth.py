@@ -167,14 +167,18 @@ async def main():
         fresh = fresh.json()
         report["refresh_rotated"] = fresh.get("refresh_token") not in (None, first.refresh_token)
         report["access_changed"] = fresh.get("access_token") != first.access_token
-        replay = await http.post(token_endpoint, data=form)
-        report["replay"] = {"status": replay.status_code, "error": replay.json().get("error")}
 
     # The refreshed access token works as a plain bearer (no provider).
     bearer = httpx2.AsyncClient(headers={"Authorization": f"Bearer {fresh['access_token']}"}, timeout=30)
     async with Client(streamable_http_client(url, http_client=bearer), mode="2026-07-28") as c:
         err, listed, _ = await tool(c, "smartalex_list_contacts", {"per_page": 100})
         report["after_refresh"] = {"error": err, "names": sorted(x["first_name"] for x in listed["data"])}
+
+    # Replaying the rotated-out refresh token is refused (and, by reuse
+    # detection, revokes the family).
+    async with httpx2.AsyncClient() as http:
+        replay = await http.post(token_endpoint, data=form)
+        report["replay"] = {"status": replay.status_code, "error": replay.json().get("error")}
 
     # A token for another audience (the gateway itself) is refused by the MCP server.
     other = await token_for(meta, client_info, user, resource=str(meta.issuer).rstrip("/"))

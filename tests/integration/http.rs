@@ -218,14 +218,17 @@ async fn http_bad_input_gets_specific_errors() {
         .send()
         .await
         .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    assert!(matches!(status, 400 | 200), "{status} {text}");
-    assert!(text.contains("-32700") || text.to_lowercase().contains("parse"), "{text}");
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], -32700, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("Parse error"));
 
     let huge = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"x":"{}"}}}}"#, "a".repeat(100_000));
     let r = mcp_post(&http, &server.url, Some(&sb.key)).body(huge).send().await.unwrap();
     assert_eq!(r.status(), 413);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["jsonrpc"], "2.0", "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("65536"), "{body}");
 
     // Wrong argument types: a tool error naming the path, not a crash.
     let (status, _, body) = call_stateless(&http, &server.url, Some(&sb.key), 3, "tools/call",
