@@ -147,7 +147,12 @@ struct HttpArgs {
     public_rate_limit: u32,
     /// Share rate-limit counts with other processes through this Redis
     /// (redis://127.0.0.1:6379/0) [default: in this process].
-    #[arg(long, value_name = "URL", env = "SMARTALEX_REDIS_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SMARTALEX_REDIS_URL",
+        hide_env_values = true
+    )]
     redis_url: Option<String>,
     /// Largest accepted request body, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = smartalex_mcp::stdio::MAX_LINE)]
@@ -242,7 +247,10 @@ async fn registry(serve: &ServeArgs) -> anyhow::Result<Registry> {
         Selection::new(serve.read_only, serve.tools.clone()).map_err(anyhow::Error::msg)?;
     #[cfg(feature = "sandbox")]
     if serve.sandbox {
-        return Ok(Registry::new(&selection, embedded_sandbox(serve, 100).await?));
+        return Ok(Registry::new(
+            &selection,
+            embedded_sandbox(serve, 100).await?,
+        ));
     }
     let gateway = Gateway::from_env();
     match gateway.key() {

@@ -153,12 +153,12 @@ impl Resolver {
         if let Some(caller) = self.cached(&digest) {
             return Ok(caller);
         }
-        let (caller, expires) = if bearer.starts_with(LIVE_PREFIX) || bearer.starts_with(TEST_PREFIX)
-        {
-            self.api_key(bearer).await?
-        } else {
-            self.access_token(bearer).await?
-        };
+        let (caller, expires) =
+            if bearer.starts_with(LIVE_PREFIX) || bearer.starts_with(TEST_PREFIX) {
+                self.api_key(bearer).await?
+            } else {
+                self.access_token(bearer).await?
+            };
         let ttl = expires.map_or(CACHE_TTL, |left| left.min(CACHE_TTL));
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= CACHE_MAX {
@@ -207,7 +207,10 @@ impl Resolver {
         tracing::debug!(active = found.active, token_type = ?found.token_type, audience = ?found.aud, "introspected");
         let for_us = found.active
             && found.token_type.as_deref() == Some("access_token")
-            && found.aud.as_ref().is_some_and(|a| a.contains(&self.resource));
+            && found
+                .aud
+                .as_ref()
+                .is_some_and(|a| a.contains(&self.resource));
         let (Some(workspace), true) = (found.workspace_id, for_us) else {
             if found.active {
                 tracing::warn!(

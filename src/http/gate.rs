@@ -26,9 +26,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::Shared;
 use super::credentials::{Caller, Rejection};
 use super::ratelimit::{Bucket, Decision};
-use super::Shared;
 
 const NOT_ACCEPTABLE_POST: &str =
     "Not Acceptable: Client must accept both application/json and text/event-stream";
@@ -61,7 +61,13 @@ pub(super) async fn gate(
     let decision = shared.limiter.check(&bucket).await;
     let workspace = caller.as_ref().ok().map(|c| c.workspace.clone());
     if !decision.allowed {
-        log(&method, StatusCode::TOO_MANY_REQUESTS, workspace.as_deref(), ip, started);
+        log(
+            &method,
+            StatusCode::TOO_MANY_REQUESTS,
+            workspace.as_deref(),
+            ip,
+            started,
+        );
         return decision.rejection();
     }
 
@@ -79,7 +85,13 @@ pub(super) async fn gate(
             }
         },
     };
-    log(&method, response.status(), workspace.as_deref(), ip, started);
+    log(
+        &method,
+        response.status(),
+        workspace.as_deref(),
+        ip,
+        started,
+    );
     decision.apply(response.headers_mut());
     response
 }
@@ -141,7 +153,9 @@ async fn as_json_rpc(response: Response) -> Response {
         Err(_) => String::new(),
     };
     if text.starts_with("fail to deserialize request body") {
-        let detail = text.trim_start_matches("fail to deserialize request body").trim();
+        let detail = text
+            .trim_start_matches("fail to deserialize request body")
+            .trim();
         let body = serde_json::json!({
             "jsonrpc": "2.0",
             "id": null,
@@ -253,12 +267,27 @@ mod tests {
     fn accept_rules() {
         let both = h("application/json, text/event-stream");
         assert!(accepts(&Method::POST, &both).is_ok());
-        assert!(accepts(&Method::POST, &h("Application/JSON;q=0.9,text/event-stream")).is_ok());
-        assert_eq!(accepts(&Method::POST, &h("application/json")), Err(NOT_ACCEPTABLE_POST));
+        assert!(
+            accepts(
+                &Method::POST,
+                &h("Application/JSON;q=0.9,text/event-stream")
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            accepts(&Method::POST, &h("application/json")),
+            Err(NOT_ACCEPTABLE_POST)
+        );
         assert_eq!(accepts(&Method::POST, &h("*/*")), Err(NOT_ACCEPTABLE_POST));
-        assert_eq!(accepts(&Method::POST, &HeaderMap::new()), Err(NOT_ACCEPTABLE_POST));
+        assert_eq!(
+            accepts(&Method::POST, &HeaderMap::new()),
+            Err(NOT_ACCEPTABLE_POST)
+        );
         assert!(accepts(&Method::GET, &h("text/event-stream")).is_ok());
-        assert_eq!(accepts(&Method::GET, &h("application/json")), Err(NOT_ACCEPTABLE_GET));
+        assert_eq!(
+            accepts(&Method::GET, &h("application/json")),
+            Err(NOT_ACCEPTABLE_GET)
+        );
         assert!(accepts(&Method::DELETE, &HeaderMap::new()).is_ok());
     }
 }

@@ -184,7 +184,8 @@ pub async fn bind(
     let resolver = Resolver::new(gateway_url, &authorization_server, &public, timeouts)?;
     let origin = public_url.origin().ascii_serialization();
     let resource_path = public_url.path().trim_end_matches('/');
-    let resource_metadata_url = format!("{origin}/.well-known/oauth-protected-resource{resource_path}");
+    let resource_metadata_url =
+        format!("{origin}/.well-known/oauth-protected-resource{resource_path}");
     let metadata = serde_json::json!({
         "resource": public,
         "authorization_servers": [authorization_server],
@@ -223,12 +224,9 @@ pub async fn bind(
         Arc::new(LocalSessionManager::default()),
         config,
     );
-    let mut router = Router::new()
-        .route_service(&options.path, mcp)
-        .route_layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&shared),
-            gate::gate,
-        ));
+    let mut router = Router::new().route_service(&options.path, mcp).route_layer(
+        axum::middleware::from_fn_with_state(Arc::clone(&shared), gate::gate),
+    );
     router = router
         .route("/.well-known/oauth-protected-resource", get(metadata_route))
         .route("/healthz", get(health));
@@ -238,9 +236,7 @@ pub async fn bind(
             get(metadata_route),
         );
     }
-    let router = router
-        .fallback(not_found)
-        .with_state(Arc::clone(&shared));
+    let router = router.fallback(not_found).with_state(Arc::clone(&shared));
     Ok(Bound {
         listener,
         router,
@@ -256,7 +252,10 @@ impl Bound {
     /// Serve until `shutdown` resolves; then stop accepting, let in-flight
     /// requests finish (up to the grace period), close open streams and
     /// sessions, and return.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), HttpError> {
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), HttpError> {
         let Bound {
             listener,
             router,
@@ -363,6 +362,9 @@ async fn health() -> Response {
 async fn not_found(uri: axum::http::Uri) -> Response {
     gate::transport_error(
         axum::http::StatusCode::NOT_FOUND,
-        &format!("Not Found: {} is not an MCP endpoint of this server", uri.path()),
+        &format!(
+            "Not Found: {} is not an MCP endpoint of this server",
+            uri.path()
+        ),
     )
 }

@@ -129,7 +129,10 @@ mod tests {
         let url = url::Url::parse("http://127.0.0.1:8080/mcp").unwrap();
         let o = Origins::new(&url, &[], &[], true);
         assert!(o.check(&req("127.0.0.1:8080", None)).is_ok());
-        assert!(o.check(&req("localhost:9", Some("http://localhost:6274"))).is_ok());
+        assert!(
+            o.check(&req("localhost:9", Some("http://localhost:6274")))
+                .is_ok()
+        );
         assert!(o.check(&req("[::1]:8080", None)).is_ok());
         assert_eq!(
             o.check(&req("evil.example.com", None)),
@@ -148,15 +151,33 @@ mod tests {
         let o = Origins::new(
             &url,
             &["internal.lb:8443".into()],
-            &["https://app.example.com:*".into(), "https://claude.ai".into()],
+            &[
+                "https://app.example.com:*".into(),
+                "https://claude.ai".into(),
+            ],
             false,
         );
-        assert!(o.check(&req("mcp.example.com", Some("https://mcp.example.com"))).is_ok());
+        assert!(
+            o.check(&req("mcp.example.com", Some("https://mcp.example.com")))
+                .is_ok()
+        );
         assert!(o.check(&req("internal.lb:8443", None)).is_ok());
         assert!(o.check(&req("internal.lb:9999", None)).is_err());
-        assert!(o.check(&req("mcp.example.com", Some("https://app.example.com:3000"))).is_ok());
-        assert!(o.check(&req("mcp.example.com", Some("https://claude.ai"))).is_ok());
-        assert!(o.check(&req("mcp.example.com", Some("http://localhost:3000"))).is_err());
+        assert!(
+            o.check(&req(
+                "mcp.example.com",
+                Some("https://app.example.com:3000")
+            ))
+            .is_ok()
+        );
+        assert!(
+            o.check(&req("mcp.example.com", Some("https://claude.ai")))
+                .is_ok()
+        );
+        assert!(
+            o.check(&req("mcp.example.com", Some("http://localhost:3000")))
+                .is_err()
+        );
         assert!(o.check(&req("mcp.example.com", Some("null"))).is_err());
     }
 }

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::common::TEST_KEY;
 use crate::common::fake_gateway::{FakeGateway, Script};
 use crate::common::http::{McpHttp, call_stateless, client, mcp_post};
-use crate::common::TEST_KEY;
 use crate::sandbox_harness;
 
 const NOT_ACCEPTABLE: &str = r#"{"jsonrpc":"2.0","error":{"code":-32000,"message":"Not Acceptable: Client must accept both application/json and text/event-stream"}}"#;
@@ -54,7 +54,11 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
     assert_eq!(r.text().await.unwrap(), NOT_ACCEPTABLE);
 
     // 401 without credentials, pointing at the RFC 9728 metadata.
-    let r = mcp_post(&http, &server.url, None).json(&init).send().await.unwrap();
+    let r = mcp_post(&http, &server.url, None)
+        .json(&init)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let metadata_url = format!(
         "{}/.well-known/oauth-protected-resource/mcp",
@@ -65,7 +69,10 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
         format!("Bearer resource_metadata=\"{metadata_url}\"")
     );
     assert_rate_headers(r.headers(), 8);
-    assert_eq!(r.text().await.unwrap(), r#"{"error":"Authorization required"}"#);
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"error":"Authorization required"}"#
+    );
 
     // The metadata names this resource and the gateway's authorization server.
     for url in [
@@ -83,12 +90,22 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
 
     // 401 for a well-formed key nobody issued, and for garbage.
     for bad in [TEST_KEY, "not-a-token"] {
-        let r = mcp_post(&http, &server.url, Some(bad)).json(&init).send().await.unwrap();
+        let r = mcp_post(&http, &server.url, Some(bad))
+            .json(&init)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401, "{bad}");
         let challenge = header(r.headers(), "www-authenticate").to_owned();
-        assert!(challenge.starts_with("Bearer error=\"invalid_token\""), "{challenge}");
+        assert!(
+            challenge.starts_with("Bearer error=\"invalid_token\""),
+            "{challenge}"
+        );
         assert!(challenge.contains(&format!("resource_metadata=\"{metadata_url}\"")));
-        assert_eq!(r.text().await.unwrap(), r#"{"error":"Invalid or expired token."}"#);
+        assert_eq!(
+            r.text().await.unwrap(),
+            r#"{"error":"Invalid or expired token."}"#
+        );
     }
 
     // 403 for DNS rebinding (foreign Host) and foreign browser origins, even
@@ -102,7 +119,10 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
     assert_eq!(r.status(), 403);
     assert_rate_headers(r.headers(), 8);
     let body: Value = r.json().await.unwrap();
-    assert_eq!(body["error"]["message"], "Forbidden: Origin header is not allowed");
+    assert_eq!(
+        body["error"]["message"],
+        "Forbidden: Origin header is not allowed"
+    );
     let r = mcp_post(&http, &server.url, Some(&sb.key))
         .header("host", "evil.example.com")
         .json(&init)
@@ -111,11 +131,18 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
         .unwrap();
     assert_eq!(r.status(), 403);
     let body: Value = r.json().await.unwrap();
-    assert_eq!(body["error"]["message"], "Forbidden: Host header is not allowed");
+    assert_eq!(
+        body["error"]["message"],
+        "Forbidden: Host header is not allowed"
+    );
 
     // The IP's onboarding budget (8) is spent by now: 429 with the body of
     // the error reference and a Retry-After that agrees with it.
-    let r = mcp_post(&http, &server.url, None).json(&init).send().await.unwrap();
+    let r = mcp_post(&http, &server.url, None)
+        .json(&init)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
     let retry: u64 = header(r.headers(), "retry-after").parse().unwrap();
     assert!((1..=60).contains(&retry));
@@ -129,16 +156,31 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
     );
 
     // A valid key counts against its workspace, not the exhausted IP.
-    let (status, h, body) =
-        call_stateless(&http, &server.url, Some(&sb.key), 2, "tools/list", json!({})).await;
+    let (status, h, body) = call_stateless(
+        &http,
+        &server.url,
+        Some(&sb.key),
+        2,
+        "tools/list",
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(header(&h, "x-ratelimit-limit"), "100");
     assert_eq!(body["result"]["tools"].as_array().unwrap().len(), 28);
 
     // Unknown paths are 404, health needs nothing.
-    let r = http.get(format!("{}/nope", server.origin())).send().await.unwrap();
+    let r = http
+        .get(format!("{}/nope", server.origin()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
-    let r = http.get(format!("{}/healthz", server.origin())).send().await.unwrap();
+    let r = http
+        .get(format!("{}/healthz", server.origin()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "ok");
 
@@ -158,13 +200,25 @@ async fn http_workspaces_are_isolated_and_limited_separately() {
         let (http, url, key) = (http.clone(), server.url.clone(), key.to_owned());
         let name = name.to_owned();
         async move {
-            call_stateless(&http, &url, Some(&key), id, "tools/call",
-                json!({"name": name, "arguments": args})).await
+            call_stateless(
+                &http,
+                &url,
+                Some(&key),
+                id,
+                "tools/call",
+                json!({"name": name, "arguments": args}),
+            )
+            .await
         }
     };
 
-    let (status, _, created) = call(&a, 1, "smartalex_create_contact",
-        json!({"first_name": "Ada", "last_name": "Lovelace", "phone": "+14155550100"})).await;
+    let (status, _, created) = call(
+        &a,
+        1,
+        "smartalex_create_contact",
+        json!({"first_name": "Ada", "last_name": "Lovelace", "phone": "+14155550100"}),
+    )
+    .await;
     assert_eq!(status, 200, "{created}");
     let ada = created["result"]["structuredContent"]["id"]
         .as_str()
@@ -178,11 +232,17 @@ async fn http_workspaces_are_isolated_and_limited_separately() {
         .iter()
         .filter_map(|c| c["first_name"].as_str())
         .collect();
-    assert!(!names.contains(&"Ada"), "workspace B sees A's contact: {listed}");
+    assert!(
+        !names.contains(&"Ada"),
+        "workspace B sees A's contact: {listed}"
+    );
     let (_, _, got) = call(&b, 3, "smartalex_get_contact", json!({"id": ada})).await;
     assert_eq!(got["result"]["isError"], true, "{got}");
     let text = got["result"]["content"][0]["text"].as_str().unwrap();
-    assert!(text.contains("not found") || text.contains("Not found"), "{text}");
+    assert!(
+        text.contains("not found") || text.contains("Not found"),
+        "{text}"
+    );
     let (_, _, mine) = call(&a, 4, "smartalex_get_contact", json!({"id": ada})).await;
     assert_eq!(mine["result"]["structuredContent"]["first_name"], "Ada");
 
@@ -221,28 +281,70 @@ async fn http_bad_input_gets_specific_errors() {
     assert_eq!(r.status(), 400);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], -32700, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().starts_with("Parse error"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Parse error")
+    );
 
-    let huge = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"x":"{}"}}}}"#, "a".repeat(100_000));
-    let r = mcp_post(&http, &server.url, Some(&sb.key)).body(huge).send().await.unwrap();
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"x":"{}"}}}}"#,
+        "a".repeat(100_000)
+    );
+    let r = mcp_post(&http, &server.url, Some(&sb.key))
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 413);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["jsonrpc"], "2.0", "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("65536"), "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("65536"),
+        "{body}"
+    );
 
     // Wrong argument types: a tool error naming the path, not a crash.
-    let (status, _, body) = call_stateless(&http, &server.url, Some(&sb.key), 3, "tools/call",
-        json!({"name": "smartalex_list_contacts", "arguments": {"per_page": "ten"}})).await;
+    let (status, _, body) = call_stateless(
+        &http,
+        &server.url,
+        Some(&sb.key),
+        3,
+        "tools/call",
+        json!({"name": "smartalex_list_contacts", "arguments": {"per_page": "ten"}}),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["result"]["isError"], true, "{body}");
-    assert!(body["result"]["content"][0]["text"].as_str().unwrap().contains("per_page"));
+    assert!(
+        body["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("per_page")
+    );
 
-    let (_, _, body) = call_stateless(&http, &server.url, Some(&sb.key), 4, "tools/call",
-        json!({"name": "smartalex_nope", "arguments": {}})).await;
+    let (_, _, body) = call_stateless(
+        &http,
+        &server.url,
+        Some(&sb.key),
+        4,
+        "tools/call",
+        json!({"name": "smartalex_nope", "arguments": {}}),
+    )
+    .await;
     assert_eq!(body["error"]["code"], -32602, "{body}");
 
     // Still serving.
-    let (status, _, _) = call_stateless(&http, &server.url, Some(&sb.key), 5, "tools/list", json!({})).await;
+    let (status, _, _) = call_stateless(
+        &http,
+        &server.url,
+        Some(&sb.key),
+        5,
+        "tools/list",
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 200);
 }
 
@@ -250,15 +352,25 @@ async fn http_bad_input_gets_specific_errors() {
 async fn http_shutdown_finishes_calls_in_flight() {
     let gateway = FakeGateway::start(Script::Slow(
         Duration::from_millis(1500),
-        Box::new(Script::json(200, json!({"data": [], "total": 0, "page": 1, "per_page": 20}))),
+        Box::new(Script::json(
+            200,
+            json!({"data": [], "total": 0, "page": 1, "per_page": 20}),
+        )),
     ))
     .await;
     let mut server = McpHttp::start(&[], &[("SMARTALEX_API_URL", &gateway.url())]).await;
     let http = client();
     let url = server.url.clone();
     let call = tokio::spawn(async move {
-        call_stateless(&http, &url, Some(TEST_KEY), 1, "tools/call",
-            json!({"name": "smartalex_list_contacts", "arguments": {}})).await
+        call_stateless(
+            &http,
+            &url,
+            Some(TEST_KEY),
+            1,
+            "tools/call",
+            json!({"name": "smartalex_list_contacts", "arguments": {}}),
+        )
+        .await
     });
     tokio::time::sleep(Duration::from_millis(400)).await;
     let asked = Instant::now();
@@ -267,8 +379,14 @@ async fn http_shutdown_finishes_calls_in_flight() {
     let (code, _, body) = call.await.unwrap();
     assert_eq!(code, 200, "{body}");
     assert_eq!(body["result"]["structuredContent"]["total"], 0, "{body}");
-    assert!(asked.elapsed() >= Duration::from_millis(900), "did not wait for the call");
+    assert!(
+        asked.elapsed() >= Duration::from_millis(900),
+        "did not wait for the call"
+    );
     // New connections are refused once it has stopped.
-    let refused = client().get(format!("{}/healthz", server.origin())).send().await;
+    let refused = client()
+        .get(format!("{}/healthz", server.origin()))
+        .send()
+        .await;
     assert!(refused.is_err());
 }

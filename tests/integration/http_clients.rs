@@ -29,18 +29,30 @@ async fn python_sdk_over_http_with_api_keys_in_both_eras() {
         assert_eq!(r["resources"], 7);
         assert_eq!(r["prompts"], 5);
         assert_eq!(r["create_error"], false, "{r}");
-        assert!(r["resource_first_name"].as_str().unwrap().starts_with("Ada"));
+        assert!(
+            r["resource_first_name"]
+                .as_str()
+                .unwrap()
+                .starts_with("Ada")
+        );
         assert!(r["prompt_messages"].as_u64().unwrap() >= 2);
         assert_eq!(r["delete_error"], false, "{r}");
         assert_eq!(r["agent_gone"], true, "{r}");
         assert_eq!(r["b_sees_a"], false, "workspace B saw A's contact: {r}");
         assert_eq!(r["b_get_error"], true);
-        assert!(r["b_get_text"].as_str().unwrap().contains("not found"), "{r}");
+        assert!(
+            r["b_get_text"].as_str().unwrap().contains("not found"),
+            "{r}"
+        );
     }
     // Both deletions were confirmed by asking the user.
     let asked = report["asked"].as_array().unwrap();
     assert_eq!(asked.len(), 2, "{report}");
-    assert!(asked.iter().all(|q| q.as_str().unwrap().starts_with("Permanently delete voice agent")));
+    assert!(asked.iter().all(|q| {
+        q.as_str()
+            .unwrap()
+            .starts_with("Permanently delete voice agent")
+    }));
     assert!(!server.stderr().contains(&sb.key));
 }
 
@@ -50,26 +62,42 @@ async fn python_sdk_runs_the_whole_oauth_flow() {
     // Two workspaces to choose from; the user picks Bolt.
     let acme = sb.workspace_key("Acme").await;
     sb.workspace_key("Bolt").await;
-    sb.send(Some(&acme), "POST", "/contacts", Some(json!({"first_name": "Acme-only"}).to_string().into_bytes()))
-        .await
-        .expect(201);
+    sb.send(
+        Some(&acme),
+        "POST",
+        "/contacts",
+        Some(json!({"first_name": "Acme-only"}).to_string().into_bytes()),
+    )
+    .await
+    .expect(201);
     let server = McpHttp::start(&[], &[("SMARTALEX_API_URL", &sb.base)]).await;
     let url = server.url.clone();
-    let report =
-        tokio::task::spawn_blocking(move || python_report("http_oauth.py", [url.as_str(), "Bolt"], &[]))
-            .await
-            .unwrap();
+    let report = tokio::task::spawn_blocking(move || {
+        python_report("http_oauth.py", [url.as_str(), "Bolt"], &[])
+    })
+    .await
+    .unwrap();
     let workspaces: Vec<&str> = report["consent_workspaces"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    assert!(workspaces.contains(&"Acme") && workspaces.contains(&"Bolt"), "{report}");
-    assert_eq!(report["authorize"]["code_challenge_method"], json!(["S256"]));
+    assert!(
+        workspaces.contains(&"Acme") && workspaces.contains(&"Bolt"),
+        "{report}"
+    );
+    assert_eq!(
+        report["authorize"]["code_challenge_method"],
+        json!(["S256"])
+    );
     assert_eq!(report["authorize"]["resource"], json!([server.url]));
     assert_eq!(report["create"]["error"], false, "{report}");
-    assert_eq!(report["names"], json!(["Olive"]), "acted in Bolt only: {report}");
+    assert_eq!(
+        report["names"],
+        json!(["Olive"]),
+        "acted in Bolt only: {report}"
+    );
     assert_eq!(report["has_refresh"], true);
     assert_eq!(report["refresh_status"], 200);
     assert_eq!(report["refresh_rotated"], true);
@@ -81,9 +109,17 @@ async fn python_sdk_runs_the_whole_oauth_flow() {
     let foreign = &report["foreign_audience"];
     assert_eq!(foreign["status"], 401, "{report}");
     assert_eq!(foreign["body"], r#"{"error":"Invalid or expired token."}"#);
-    assert!(foreign["challenge"].as_str().unwrap().contains("invalid_token"));
+    assert!(
+        foreign["challenge"]
+            .as_str()
+            .unwrap()
+            .contains("invalid_token")
+    );
     let log = server.stderr();
-    assert!(!log.contains("sa_oat_") && !log.contains("sa_ort_"), "a token leaked: {log}");
+    assert!(
+        !log.contains("sa_oat_") && !log.contains("sa_ort_"),
+        "a token leaked: {log}"
+    );
 }
 
 #[tokio::test]
@@ -92,7 +128,15 @@ async fn conformance_suite_passes_against_http_sandbox() {
     let db = dir.path().join("sandbox.db");
     let db_arg = db.to_str().unwrap();
     let server = McpHttp::start(
-        &["--sandbox", "--db", db_arg, "--rate-limit", "0", "--public-rate-limit", "0"],
+        &[
+            "--sandbox",
+            "--db",
+            db_arg,
+            "--rate-limit",
+            "0",
+            "--public-rate-limit",
+            "0",
+        ],
         &[],
     )
     .await;
@@ -102,15 +146,32 @@ async fn conformance_suite_passes_against_http_sandbox() {
         .unwrap();
     assert!(key.status.success());
     let key = String::from_utf8(key.stdout).unwrap().trim().to_owned();
+    // With --sandbox, the embedded sandbox is the authorization server.
+    let metadata: serde_json::Value = reqwest::get(format!(
+        "{}/.well-known/oauth-protected-resource/mcp",
+        server.origin()
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(metadata["authorization_servers"], json!([server.gateway]));
     let proxy = auth_proxy::start(&server.origin(), &key).await;
-    let baseline = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/expected-failures.yml");
+    let baseline =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/expected-failures.yml");
     let results = dir.path().join("results");
     let results_dir = results.clone();
     let out = tokio::task::spawn_blocking(move || {
         let (node, cli) = conformance();
         std::process::Command::new(node)
             .arg(cli)
-            .args(["server", "--url", &format!("{proxy}/mcp"), "--expected-failures"])
+            .args([
+                "server",
+                "--url",
+                &format!("{proxy}/mcp"),
+                "--expected-failures",
+            ])
             .arg(&baseline)
             .arg("-o")
             .arg(&results)
@@ -139,7 +200,10 @@ async fn conformance_suite_passes_against_http_sandbox() {
     ] {
         let passed = format!("✓ {scenario}: ");
         assert!(
-            stdout.lines().chain(stderr.lines()).any(|l| l.starts_with(&passed)),
+            stdout
+                .lines()
+                .chain(stderr.lines())
+                .any(|l| l.starts_with(&passed)),
             "{scenario} did not pass:\n{stdout}\n{stderr}"
         );
     }

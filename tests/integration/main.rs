@@ -7,6 +7,7 @@ mod clients;
 mod errors;
 mod http;
 mod http_clients;
+mod http_scale;
 mod mcp_surface;
 mod protocol;
 mod sandbox_api;

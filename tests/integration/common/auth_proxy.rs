@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 
 #[derive(Clone)]
@@ -59,7 +59,9 @@ async fn forward(State(target): State<Target>, req: Request) -> Response {
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
-    let bytes = axum::body::to_bytes(body, 64 << 20).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, 64 << 20)
+        .await
+        .unwrap_or_default();
     let mut out = target
         .http
         .request(parts.method.clone(), format!("{}{path}", target.origin))
@@ -75,7 +77,7 @@ async fn forward(State(target): State<Target>, req: Request) -> Response {
             let mut response = Response::builder().status(resp.status().as_u16());
             for (name, value) in resp.headers() {
                 if !HOP.contains(&name.as_str()) {
-                    response = response.header(HeaderName::from(name.clone()), value.clone());
+                    response = response.header(name.clone(), value.clone());
                 }
             }
             response

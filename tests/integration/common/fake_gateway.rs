@@ -104,7 +104,8 @@ impl FakeGateway {
 async fn answer(req: Request, script: Arc<Mutex<Script>>, seen: Arc<Mutex<Vec<Seen>>>) -> Response {
     if req.uri().path() == "/oauth/introspect" {
         // Cloud mode asks who a key belongs to: every key is workspace "fake".
-        let body = r#"{"active":true,"token_type":"api_key","workspace_id":"fake","scope":"read write"}"#;
+        let body =
+            r#"{"active":true,"token_type":"api_key","workspace_id":"fake","scope":"read write"}"#;
         let mut resp = Response::new(Body::from(body));
         resp.headers_mut()
             .insert("content-type", HeaderValue::from_static("application/json"));

@@ -115,7 +115,11 @@ pub fn client() -> reqwest::Client {
 }
 
 /// The headers a well-behaved Streamable HTTP client sends.
-pub fn mcp_post(http: &reqwest::Client, url: &str, bearer: Option<&str>) -> reqwest::RequestBuilder {
+pub fn mcp_post(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: Option<&str>,
+) -> reqwest::RequestBuilder {
     let mut req = http
         .post(url)
         .header("content-type", "application/json")
@@ -175,6 +179,6 @@ pub fn json_from_sse(text: &str) -> Value {
     text.lines()
         .filter_map(|l| l.strip_prefix("data:"))
         .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
-        .last()
+        .next_back()
         .unwrap_or_else(|| Value::String(text.to_owned()))
 }

@@ -5,6 +5,7 @@ pub mod auth_proxy;
 pub mod clients;
 pub mod fake_gateway;
 pub mod http;
+pub mod redis;
 pub mod stdio;
 
 /// The `smartalex-mcp` binary cargo built for this test run.
