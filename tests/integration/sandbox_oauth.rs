@@ -173,6 +173,9 @@ fn redirect_params(response: &reqwest::Response) -> HashMap<String, String> {
     url.query_pairs().into_owned().collect()
 }
 
+/// Authorization parameters to replace (an empty value removes one).
+type Overrides<'a> = &'a [(&'a str, &'a str)];
+
 /// A consent page's request id and workspaces (name → id).
 struct Page {
     html: String,
@@ -483,7 +486,8 @@ async fn sandbox_oauth_authorize_redirects_protocol_errors() {
     let sb = sandbox(Duration::from_secs(900)).await;
     let client_id = public_client(&sb, "c").await;
     let p = pkce("x");
-    let cases: [(&[(&str, &str)], &str, &str); 7] = [
+    // (parameter overrides, expected error, a word its description contains)
+    let cases: [(Overrides, &str, &str); 7] = [
         (
             &[("code_challenge_method", "")],
             "invalid_request",
@@ -868,4 +872,43 @@ async fn sandbox_oauth_introspection_knows_keys_tokens_and_nothing_else() {
     }
     let r = post_form(&sb, "/oauth/introspect", &[], None).await;
     assert_eq!((r.status, r.error()), (400, "invalid_request"));
+}
+
+/// The official Python SDK's `OAuthClientProvider`, end to end: it finds the
+/// sandbox from a stand-in resource server's RFC 9728 metadata, registers,
+/// gets through the consent page and PKCE, and its token — introspected,
+/// then exchanged for a gateway token — reads the chosen workspace.
+#[tokio::test(flavor = "multi_thread")]
+async fn sandbox_oauth_python_sdk_provider_completes_the_flow() {
+    let sb = sandbox(Duration::from_secs(900)).await;
+    contact(&sb, "Ada", None, &[]).await;
+    let base = sb.base.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        crate::common::clients::python_report("oauth_provider.py", [base.as_str()], &[])
+    })
+    .await
+    .expect("python");
+    assert_eq!(out["status"], json!(200), "{out}");
+    assert_eq!(out["registered_method"], json!("none"));
+    assert_eq!(
+        out["authorize_params"]["code_challenge_method"],
+        json!("S256")
+    );
+    let resource = out["authorize_params"]["resource"]
+        .as_str()
+        .expect("resource");
+    assert!(resource.ends_with("/mcp"), "{out}");
+    assert_eq!(
+        (
+            out["consent_status"].as_u64(),
+            out["decision_status"].as_u64()
+        ),
+        (Some(200), Some(303))
+    );
+    assert_eq!(out["body"]["introspected"]["aud"], json!(resource));
+    assert_eq!(out["body"]["introspected"]["iss"], json!(sb.base));
+    assert_eq!(out["body"]["exchanged_scope"], json!("read write"));
+    assert_eq!(out["body"]["contacts_total"], json!(1));
+    assert_eq!(out["token_type"], json!("Bearer"));
+    assert_eq!(out["has_refresh_token"], json!(true));
 }
