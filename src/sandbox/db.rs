@@ -265,4 +265,40 @@ mod tests {
         let (_, again) = Store::open(&Db::Path(path)).expect("reopen");
         assert!(!again.created);
     }
+
+    #[test]
+    fn a_version_1_database_gains_the_oauth_tables_and_newer_ones_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("v1.db");
+        {
+            let conn = Connection::open(&path).expect("create");
+            conn.execute_batch(MIGRATIONS[0].1).expect("v1 schema");
+            conn.pragma_update(None, "user_version", 1)
+                .expect("version");
+        }
+        let (_, opened) = Store::open(&Db::Path(path.clone())).expect("upgrade");
+        assert!(!opened.created);
+        let conn = Connection::open(&path).expect("reopen");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, 2);
+        let tables: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'oauth_%'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("tables");
+        assert_eq!(tables, 4);
+        conn.pragma_update(None, "user_version", 3).expect("bump");
+        drop(conn);
+        match Store::open(&Db::Path(path)) {
+            Err(SandboxError::TooNew {
+                found: 3,
+                supported: 2,
+            }) => {}
+            other => panic!("expected TooNew, got {:?}", other.map(|_| ())),
+        }
+    }
 }

@@ -15,6 +15,7 @@ mod sandbox_calling;
 mod sandbox_durability;
 mod sandbox_errors;
 mod sandbox_harness;
+mod sandbox_oauth;
 mod sandbox_schemathesis;
 mod sandbox_webhooks;
 mod sdk;

@@ -14,6 +14,7 @@
 //!   minimal consent page where the local operator picks a workspace;
 //! - [`token`]: the `authorization_code`, `refresh_token` (rotating, with
 //!   reuse detection) and RFC 8693 token-exchange grants;
+//! - [`client_auth`]: how the token endpoint knows the client;
 //! - [`introspect`]: RFC 7662 introspection of access tokens and API keys;
 //! - [`store`]: the SQL; [`pkce`]: verifier and challenge rules.
 //!
@@ -34,6 +35,7 @@
 //! logs or echoes a secret — token, code, verifier or client secret.
 
 pub mod authorize;
+pub mod client_auth;
 pub mod consent;
 pub mod introspect;
 pub mod metadata;
