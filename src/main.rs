@@ -198,14 +198,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// Logs go to stderr (stdout may be the JSON-RPC channel): human-readable,
+/// or one JSON object per line with `SMARTALEX_LOG_FORMAT=json` for a log
+/// pipeline.
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SMARTALEX_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+        .with_writer(std::io::stderr);
+    if std::env::var("SMARTALEX_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        builder.json().with_current_span(false).init();
+    } else {
+        builder.with_ansi(std::io::stderr().is_terminal()).init();
+    }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -172,6 +172,13 @@ impl Resolver {
         Ok(caller)
     }
 
+    /// The caller behind `headers`' bearer if it was resolved recently —
+    /// without asking anyone.
+    pub fn cached_caller(&self, headers: &HeaderMap) -> Option<Caller> {
+        let bearer = bearer(headers).ok()?;
+        self.cached(&Sha256::digest(bearer.as_bytes()).into())
+    }
+
     fn cached(&self, digest: &[u8; 32]) -> Option<Caller> {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let (caller, until) = cache.get(digest)?;

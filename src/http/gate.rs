@@ -3,15 +3,17 @@
 //! In order, each step answering with its own documented status:
 //! 1. **DNS rebinding** — `Host` must be one this server answers to and a
 //!    browser's `Origin` must be allowed: else 403.
-//! 2. **Credentials** — the bearer is resolved to a caller (cached).
-//! 3. **Rate limit** — the caller's workspace, or without a caller the
-//!    client's IP: else 429 with `Retry-After`.
-//! 4. **Accept** — a POST must accept both `application/json` and
+//! 2. **Credentials and rate limit** — a caller resolved in the last minute
+//!    counts against its workspace. Any other request first counts against
+//!    the client's IP (made-up tokens cannot flood the authorization server),
+//!    then, once its bearer proves valid, against its workspace. Over either
+//!    budget: 429 with `Retry-After`.
+//! 3. **Accept** — a POST must accept both `application/json` and
 //!    `text/event-stream` (a GET, the stream): else 406 with the exact body
 //!    of the error reference.
-//! 5. **Authentication** — no valid caller: 401 with
+//! 4. **Authentication** — no valid caller: 401 with
 //!    `WWW-Authenticate: Bearer resource_metadata="…"`.
-//! 6. rmcp, with the [`Caller`] in the request's extensions, bounded in time.
+//! 5. rmcp, with the [`Caller`] in the request's extensions, bounded in time.
 //!
 //! Steps 3 onwards carry `X-RateLimit-*` headers, and so does a 403 (it is
 //! counted against the IP): every response of the MCP endpoint does.
@@ -53,12 +55,36 @@ pub(super) async fn gate(
         return response;
     }
 
-    let caller = shared.resolver.resolve(request.headers()).await;
-    let bucket = match &caller {
-        Ok(c) => Bucket::Workspace(c.workspace.clone()),
-        Err(_) => Bucket::Ip(ip),
+    // A caller seen in the last minute counts against its workspace. Anyone
+    // else is unauthenticated until proven otherwise and pays from the IP's
+    // budget first, so a flood of made-up tokens costs the authorization
+    // server at most the public rate, not one introspection each.
+    let (caller, decision) = match shared.resolver.cached_caller(request.headers()) {
+        Some(caller) => {
+            let decision = shared
+                .limiter
+                .check(&Bucket::Workspace(caller.workspace.clone()))
+                .await;
+            (Ok(caller), decision)
+        }
+        None => {
+            let by_ip = shared.limiter.check(&Bucket::Ip(ip)).await;
+            if !by_ip.allowed {
+                log(&method, StatusCode::TOO_MANY_REQUESTS, None, ip, started);
+                return by_ip.rejection();
+            }
+            match shared.resolver.resolve(request.headers()).await {
+                Ok(caller) => {
+                    let decision = shared
+                        .limiter
+                        .check(&Bucket::Workspace(caller.workspace.clone()))
+                        .await;
+                    (Ok(caller), decision)
+                }
+                Err(rejection) => (Err(rejection), by_ip),
+            }
+        }
     };
-    let decision = shared.limiter.check(&bucket).await;
     let workspace = caller.as_ref().ok().map(|c| c.workspace.clone());
     if !decision.allowed {
         log(

@@ -88,6 +88,20 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
         assert_eq!(m["bearer_methods_supported"], json!(["header"]));
     }
 
+    // A valid key: the first sight of it is paid from the IP's budget (it
+    // is unauthenticated until introspection says otherwise).
+    let (status, h, body) = call_stateless(
+        &http,
+        &server.url,
+        Some(&sb.key),
+        2,
+        "tools/list",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(header(&h, "x-ratelimit-limit"), "100");
+
     // 401 for a well-formed key nobody issued, and for garbage.
     for bad in [TEST_KEY, "not-a-token"] {
         let r = mcp_post(&http, &server.url, Some(bad))
@@ -155,7 +169,7 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
         )
     );
 
-    // A valid key counts against its workspace, not the exhausted IP.
+    // A known key counts against its workspace, not the exhausted IP.
     let (status, h, body) = call_stateless(
         &http,
         &server.url,
@@ -194,7 +208,14 @@ async fn http_workspaces_are_isolated_and_limited_separately() {
     let sb = sandbox_harness::start().await;
     let a = sb.workspace_key("Acme").await;
     let b = sb.workspace_key("Bolt").await;
-    let server = McpHttp::start(&["--rate-limit", "6"], &[("SMARTALEX_API_URL", &sb.base)]).await;
+    let server = McpHttp::start(
+        &["--rate-limit", "6"],
+        &[
+            ("SMARTALEX_API_URL", &sb.base),
+            ("SMARTALEX_LOG_FORMAT", "json"),
+        ],
+    )
+    .await;
     let http = client();
     let call = |key: &str, id: u64, name: &str, args: Value| {
         let (http, url, key) = (http.clone(), server.url.clone(), key.to_owned());
@@ -260,6 +281,26 @@ async fn http_workspaces_are_isolated_and_limited_separately() {
     let (status, h, _) = call(&b, 21, "smartalex_get_platform_status", json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(header(&h, "x-ratelimit-remaining"), "3");
+
+    // The access log: one JSON object per request, with the workspace and
+    // status, and no credential.
+    let log = server.stderr();
+    let entries: Vec<Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["fields"]["message"] == "mcp request")
+        .collect();
+    assert!(entries.len() >= 10, "{log}");
+    assert!(entries.iter().any(|e| e["fields"]["status"] == 429));
+    assert!(entries.iter().all(|e| {
+        e["fields"]["workspace"]
+            .as_str()
+            .is_some_and(|w| w.len() > 1)
+    }));
+    assert!(
+        !log.contains(&a) && !log.contains(&b),
+        "a key leaked into the log"
+    );
 }
 
 #[tokio::test]
@@ -389,4 +430,59 @@ async fn http_shutdown_finishes_calls_in_flight() {
         .send()
         .await;
     assert!(refused.is_err());
+}
+
+#[tokio::test]
+async fn http_unknown_tokens_pay_from_the_ip_budget_before_introspection() {
+    let gateway = FakeGateway::start(Script::json(200, json!({"data": [], "total": 0}))).await;
+    let server = McpHttp::start(
+        &["--public-rate-limit", "3"],
+        &[("SMARTALEX_API_URL", &gateway.url())],
+    )
+    .await;
+    let http = client();
+    let token = |i: u32| format!("sa_test_flood{i:04}abcdefgh");
+    for i in 0..3 {
+        let (status, _, body) = call_stateless(
+            &http,
+            &server.url,
+            Some(&token(i)),
+            1,
+            "tools/list",
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    // New tokens now find the IP's budget spent: refused before anyone is asked.
+    for i in 3..6 {
+        let (status, _, body) = call_stateless(
+            &http,
+            &server.url,
+            Some(&token(i)),
+            1,
+            "tools/list",
+            json!({}),
+        )
+        .await;
+        assert_eq!(status, 429, "{body}");
+    }
+    let introspections = gateway
+        .seen()
+        .iter()
+        .filter(|s| s.uri == "/oauth/introspect")
+        .count();
+    assert_eq!(introspections, 3);
+    // A token already vouched for still works: it counts against its workspace.
+    let (status, h, _) = call_stateless(
+        &http,
+        &server.url,
+        Some(&token(0)),
+        1,
+        "tools/list",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&h, "x-ratelimit-limit"), "100");
 }

@@ -103,6 +103,12 @@ impl FakeGateway {
 
 async fn answer(req: Request, script: Arc<Mutex<Script>>, seen: Arc<Mutex<Vec<Seen>>>) -> Response {
     if req.uri().path() == "/oauth/introspect" {
+        seen.lock().unwrap().push(Seen {
+            method: req.method().to_string(),
+            uri: req.uri().to_string(),
+            authorization: None,
+            body: String::new(),
+        });
         // Cloud mode asks who a key belongs to: every key is workspace "fake".
         let body =
             r#"{"active":true,"token_type":"api_key","workspace_id":"fake","scope":"read write"}"#;
