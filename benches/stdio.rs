@@ -25,28 +25,9 @@ const WARMUP: usize = 200;
 const SPAWNS: usize = 30;
 const KEY: &str = "sa_test_benchmarkbenchmark0001";
 
-fn contact_list() -> &'static str {
-    r#"{"data":[{"id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","first_name":"Ada","last_name":"Lovelace","email":"ada@example.com","phone":"+14155550123","created_at":"2026-11-01T10:00:00Z","updated_at":"2026-11-01T10:00:00Z"},{"id":"b1b2c3d4-e5f6-7890-abcd-ef1234567890","first_name":"Alan","created_at":"2026-11-01T10:00:00Z","updated_at":"2026-11-01T10:00:00Z"}],"page":1,"per_page":25,"total":2}"#
-}
-
-/// A gateway that answers every GET with the same contact list.
-fn start_gateway() -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let app = axum::Router::new()
-                .fallback(|| async { ([("content-type", "application/json")], contact_list()) });
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(listener, app).await.unwrap();
-        });
-    });
-    rx.recv().unwrap()
-}
+#[path = "support/gateway.rs"]
+mod gateway;
+use gateway::start_gateway;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]

