@@ -38,3 +38,5 @@ pub mod sandbox;
 
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(any(feature = "http", feature = "sandbox"))]
+pub mod ratelimit;

@@ -30,7 +30,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::Shared;
 use super::credentials::{Caller, Rejection};
-use super::ratelimit::{Bucket, Decision};
+use crate::ratelimit::{Bucket, Decision};
 
 const NOT_ACCEPTABLE_POST: &str =
     "Not Acceptable: Client must accept both application/json and text/event-stream";

@@ -4,7 +4,7 @@
 //! SSE streams) and 2026-07-28 stateless requests alike. Around it this
 //! module adds what a hosted endpoint needs and rmcp leaves to the host:
 //! per-request credentials ([`credentials`]), the documented rate limits
-//! ([`ratelimit`]), DNS-rebinding protection ([`origin`]), the exact error
+//! ([`crate::ratelimit`], shared with the sandbox), DNS-rebinding protection ([`origin`]), the exact error
 //! bodies of the error reference ([`gate`]), RFC 9728 Protected Resource
 //! Metadata, a health endpoint, and a graceful shutdown that lets in-flight
 //! calls finish.
@@ -18,7 +18,6 @@
 mod credentials;
 mod gate;
 mod origin;
-pub mod ratelimit;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -35,8 +34,9 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::ratelimit;
+pub use crate::ratelimit::{Limits, RateLimiter};
 pub use credentials::{Caller, Rejection, Resolver};
-pub use ratelimit::{Limits, RateLimiter};
 
 use crate::auth::Timeouts;
 use crate::registry::Registry;

@@ -31,7 +31,6 @@ mod numbers;
 mod oauth;
 mod prompt;
 mod quick_setup;
-mod ratelimit;
 mod routes;
 mod seed;
 mod server;

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, Method, Uri};
+use axum::http::{Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -24,9 +24,9 @@ use tokio::sync::Notify;
 use super::auth::Authenticator;
 use super::db::Store;
 use super::errors::ApiError;
-use super::ratelimit::{Bucket, RateLimiter};
 use super::routes::{agents, calls, campaigns, contacts, deals, phone_numbers, platform, webhooks};
 use super::{SandboxOptions, SharedApp};
+use crate::ratelimit::{Bucket, Limits, RateLimiter};
 
 /// Everything a handler or background task needs.
 pub struct AppInner {
@@ -60,7 +60,7 @@ pub fn new_app(store: Store, options: &SandboxOptions, issuer: String) -> Shared
     Arc::new(AppInner {
         auth: Authenticator::new(store.clone(), issuer.clone()),
         store,
-        limiter: RateLimiter::new(options.rate_limit_per_min),
+        limiter: RateLimiter::in_memory(limits(options.rate_limit_per_min)),
         allow_private_urls: options.allow_private_urls,
         issuer,
         access_token_ttl: options.access_token_ttl,
@@ -168,7 +168,7 @@ async fn pipeline(State(app): State<SharedApp>, mut req: Request, next: Next) ->
             Bucket::Ip(ip)
         }
     };
-    let decision = app.limiter.check(bucket);
+    let decision = app.limiter.check(&bucket).await;
     let mut response = if !decision.allowed {
         ApiError::TooManyRequests {
             retry_after: decision.reset_secs,
@@ -190,12 +190,31 @@ async fn pipeline(State(app): State<SharedApp>, mut req: Request, next: Next) ->
             }
         }
     };
-    let headers = response.headers_mut();
-    headers.insert("x-ratelimit-limit", HeaderValue::from(decision.limit));
-    headers.insert(
-        "x-ratelimit-remaining",
-        HeaderValue::from(decision.remaining),
-    );
-    headers.insert("x-ratelimit-reset", HeaderValue::from(decision.reset_secs));
+    decision.apply(response.headers_mut());
     response
+}
+
+/// The configured per-workspace limit, and the public per-IP one at the
+/// documented 30:100 ratio to it (30 a minute by default).
+fn limits(per_min: u32) -> Limits {
+    let per_workspace = per_min.max(1);
+    Limits {
+        per_workspace,
+        per_ip: u32::try_from((u64::from(per_workspace) * 30).div_ceil(100))
+            .unwrap_or(u32::MAX)
+            .max(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_limit_keeps_the_documented_ratio() {
+        assert_eq!(limits(100).per_ip, 30);
+        assert_eq!(limits(1).per_ip, 1);
+        assert_eq!(limits(10_000).per_ip, 3_000);
+        assert_eq!(limits(u32::MAX).per_workspace, u32::MAX);
+    }
 }

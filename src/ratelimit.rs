@@ -1,11 +1,13 @@
-//! Cloud-mode rate limits, as the error reference documents them.
+//! Rate limits, as the error reference documents them, for both HTTP
+//! servers in this crate: cloud mode (`smartalex-mcp http`) and the sandbox
+//! gateway.
 //!
 //! Authenticated requests count against their workspace (100 a minute by
 //! default), everything else against the caller's IP (30 a minute). A window
 //! opens with its first request and lasts 60 seconds, so `X-RateLimit-Reset`
 //! and `Retry-After` are the seconds left in it.
 //!
-//! Counts live in this process, or in Redis when `--redis-url` is given, so
+//! Counts live in this process, or (cloud mode, `--redis-url`) in Redis, so
 //! that several `smartalex-mcp http` processes behind one load balancer share
 //! one budget per workspace. Redis gets one round trip per request: a Lua
 //! script increments the counter, starts its expiry on the first hit and
@@ -50,6 +52,7 @@ pub enum Bucket {
 }
 
 impl Bucket {
+    #[cfg(feature = "http")]
     fn redis_key(&self) -> String {
         match self {
             Bucket::Workspace(id) => format!("smartalex-mcp:rl:ws:{id}"),
@@ -120,6 +123,7 @@ impl Decision {
 }
 
 /// Why the Redis limiter could not start.
+#[cfg(feature = "http")]
 #[derive(Debug, thiserror::Error)]
 #[error("cannot use Redis at {url} for rate limits: {source}")]
 pub struct RedisError {
@@ -135,6 +139,7 @@ pub struct RateLimiter {
 
 enum Store {
     Memory(Mutex<HashMap<Bucket, (Instant, u64)>>),
+    #[cfg(feature = "http")]
     Redis {
         connection: redis::aio::MultiplexedConnection,
         script: redis::Script,
@@ -145,6 +150,7 @@ impl std::fmt::Debug for RateLimiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let store = match self.store {
             Store::Memory(_) => "memory",
+            #[cfg(feature = "http")]
             Store::Redis { .. } => "redis",
         };
         f.debug_struct("RateLimiter")
@@ -156,6 +162,7 @@ impl std::fmt::Debug for RateLimiter {
 
 /// INCR, start the window on the first hit, return the count and the
 /// milliseconds left. Atomic: Redis runs a script alone.
+#[cfg(feature = "http")]
 const HIT: &str = r"
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -176,6 +183,7 @@ impl RateLimiter {
     /// Counts in the Redis at `url` (`redis://127.0.0.1:6379/0`), shared by
     /// every process that points at it. Connects (and pings) now, so a wrong
     /// URL stops start-up instead of silently disabling limits.
+    #[cfg(feature = "http")]
     pub async fn redis(url: &str, limits: Limits) -> Result<Self, RedisError> {
         let fail = |source| RedisError {
             url: redact_url(url),
@@ -222,6 +230,7 @@ impl RateLimiter {
         }
         match &self.store {
             Store::Memory(windows) => memory_hit(windows, bucket, limit, Instant::now()),
+            #[cfg(feature = "http")]
             Store::Redis { connection, script } => {
                 let mut connection = connection.clone();
                 let hit: redis::RedisResult<(u64, i64)> = script
@@ -277,6 +286,7 @@ fn memory_hit(
 }
 
 /// `redis://user:password@host` without the password, for messages.
+#[cfg(feature = "http")]
 fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut u) if u.password().is_some() => {
@@ -322,6 +332,7 @@ mod tests {
         assert_eq!(r.headers()["x-ratelimit-reset"], "45");
     }
 
+    #[cfg(feature = "http")]
     #[test]
     fn redis_urls_lose_their_password_in_messages() {
         assert_eq!(
