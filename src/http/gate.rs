@@ -30,7 +30,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::Shared;
 use super::credentials::{Caller, Rejection};
-use crate::ratelimit::{Bucket, Decision};
+use crate::ratelimit::Bucket;
 
 const NOT_ACCEPTABLE_POST: &str =
     "Not Acceptable: Client must accept both application/json and text/event-stream";
@@ -59,41 +59,33 @@ pub(super) async fn gate(
     // else is unauthenticated until proven otherwise and pays from the IP's
     // budget first, so a flood of made-up tokens costs the authorization
     // server at most the public rate, not one introspection each.
-    let (caller, decision) = match shared.resolver.cached_caller(request.headers()) {
-        Some(caller) => {
-            let decision = shared
-                .limiter
-                .check(&Bucket::Workspace(caller.workspace.clone()))
-                .await;
-            (Ok(caller), decision)
-        }
+    let (caller, by_ip) = match shared.resolver.cached_caller(request.headers()) {
+        Some(caller) => (Ok(caller), None),
         None => {
             let by_ip = shared.limiter.check(&Bucket::Ip(ip)).await;
             if !by_ip.allowed {
                 log(&method, StatusCode::TOO_MANY_REQUESTS, None, ip, started);
                 return by_ip.rejection();
             }
-            match shared.resolver.resolve(request.headers()).await {
-                Ok(caller) => {
-                    let decision = shared
-                        .limiter
-                        .check(&Bucket::Workspace(caller.workspace.clone()))
-                        .await;
-                    (Ok(caller), decision)
-                }
-                Err(rejection) => (Err(rejection), by_ip),
-            }
+            (
+                shared.resolver.resolve(request.headers()).await,
+                Some(by_ip),
+            )
         }
+    };
+    let decision = match (&caller, by_ip) {
+        (Ok(c), _) => {
+            let bucket = Bucket::Workspace(c.workspace.clone());
+            shared.limiter.check(&bucket).await
+        }
+        (Err(_), Some(by_ip)) => by_ip,
+        // Only a fresh resolution can fail, and it was counted by IP above.
+        (Err(_), None) => shared.limiter.check(&Bucket::Ip(ip)).await,
     };
     let workspace = caller.as_ref().ok().map(|c| c.workspace.clone());
     if !decision.allowed {
-        log(
-            &method,
-            StatusCode::TOO_MANY_REQUESTS,
-            workspace.as_deref(),
-            ip,
-            started,
-        );
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        log(&method, status, workspace.as_deref(), ip, started);
         return decision.rejection();
     }
 
@@ -102,17 +94,14 @@ pub(super) async fn gate(
         Ok(()) => match caller {
             Err(rejection) => shared.unauthorized(&rejection),
             Ok(caller) => {
-                let workspace = caller.workspace.clone();
                 request.extensions_mut().insert::<Caller>(caller);
-                let response = shared.track(next.run(request)).await;
-                let mut response = as_json_rpc(response).await;
+                let mut response = as_json_rpc(shared.track(next.run(request)).await).await;
                 // rmcp answers a session DELETE 202; the session is gone at
                 // once, and clients (the Python SDK) expect 200 or 204.
                 if method == Method::DELETE && response.status() == StatusCode::ACCEPTED {
                     *response.status_mut() = StatusCode::NO_CONTENT;
                 }
-                log(&method, response.status(), Some(&workspace), ip, started);
-                return finish(response, &decision);
+                response
             }
         },
     };
@@ -123,11 +112,6 @@ pub(super) async fn gate(
         ip,
         started,
     );
-    decision.apply(response.headers_mut());
-    response
-}
-
-fn finish(mut response: Response, decision: &Decision) -> Response {
     decision.apply(response.headers_mut());
     response
 }
