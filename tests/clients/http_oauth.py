@@ -24,29 +24,13 @@ from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
 
+from oauth_support import Memory
+
 REDIRECT = "http://127.0.0.1:9/callback"
 
 
 def attr(obj, snake, camel):
     return getattr(obj, snake, getattr(obj, camel, None))
-
-
-class Memory:
-    def __init__(self):
-        self.tokens = None
-        self.client = None
-
-    async def get_tokens(self):
-        return self.tokens
-
-    async def set_tokens(self, tokens):
-        self.tokens = tokens
-
-    async def get_client_info(self):
-        return self.client
-
-    async def set_client_info(self, info):
-        self.client = info
 
 
 class Form(html.parser.HTMLParser):

@@ -22,7 +22,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx2
 from mcp.client.auth import AuthorizationCodeResult, OAuthClientProvider
-from mcp.shared.auth import OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+from mcp.shared.auth import OAuthClientMetadata
+
+from oauth_support import Memory
 
 SANDBOX = sys.argv[1]
 REDIRECT = "http://localhost:3030/callback"
@@ -84,24 +86,6 @@ class Resource(BaseHTTPRequestHandler):
         self.reply(200, {"introspected": {k: seen[k] for k in ("token_type", "scope", "aud", "iss")},
                          "exchanged_scope": exchanged["scope"],
                          "contacts_total": contacts["total"]})
-
-
-class Memory:
-    def __init__(self):
-        self.tokens = None
-        self.client = None
-
-    async def get_tokens(self):
-        return self.tokens
-
-    async def set_tokens(self, tokens: OAuthToken):
-        self.tokens = tokens
-
-    async def get_client_info(self):
-        return self.client
-
-    async def set_client_info(self, client_info: OAuthClientInformationFull):
-        self.client = client_info
 
 
 async def main():

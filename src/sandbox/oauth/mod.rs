@@ -131,6 +131,24 @@ pub fn scope_within(narrower: &str, wider: &str) -> bool {
     narrower.split(' ').all(|s| granted.contains(&s))
 }
 
+/// The scope a derived token gets: `requested` if it stays within `granted`
+/// (all of `granted` if none was asked for). `of_what` names the grant in
+/// the error, e.g. "the original grant".
+pub fn narrow_scope(
+    requested: Option<String>,
+    granted: &str,
+    of_what: &str,
+) -> Result<String, OAuthError> {
+    let scope = requested.unwrap_or_else(|| granted.to_owned());
+    if scope_within(&scope, granted) {
+        Ok(scope)
+    } else {
+        Err(OAuthError::InvalidScope(format!(
+            "scope may not exceed {of_what} ({granted})"
+        )))
+    }
+}
+
 /// Form or query parameters, with the RFC 6749 §3.1 rules: an empty value
 /// is the same as an absent one, and no parameter may appear twice.
 #[derive(Debug, Default)]

@@ -29,7 +29,7 @@ use super::client_auth::authenticate_client;
 use super::store::{self, Client, Kind, Token};
 use super::{
     ACCESS_TOKEN_PREFIX, ACCESS_TOKEN_TYPE, OAuthError, Params, REFRESH_TOKEN_PREFIX,
-    REFRESH_TOKEN_TTL, TOKEN_EXCHANGE_GRANT, new_token, no_store, parse_scope, pkce, scope_within,
+    REFRESH_TOKEN_TTL, TOKEN_EXCHANGE_GRANT, narrow_scope, new_token, no_store, parse_scope, pkce,
 };
 use crate::sandbox::ids::{self, sha256_hex};
 use crate::sandbox::{SharedApp, clock};
@@ -280,13 +280,10 @@ async fn refresh(app: &SharedApp, client: Client, form: &Params) -> Result<Outco
                     "refresh token has expired".into(),
                 )));
             }
-            let scope = scope.unwrap_or_else(|| old.scope.clone());
-            if !scope_within(&scope, &old.scope) {
-                return Ok(Outcome::refuse(OAuthError::InvalidScope(format!(
-                    "scope may not exceed the original grant ({})",
-                    old.scope
-                ))));
-            }
+            let scope = match narrow_scope(scope, &old.scope, "the original grant") {
+                Ok(scope) => scope,
+                Err(e) => return Ok(Outcome::refuse(e)),
+            };
             if resource.as_ref().is_some_and(|r| *r != old.audience) {
                 return Ok(Outcome::refuse(OAuthError::InvalidTarget(
                     "resource does not match the original grant".into(),
@@ -343,13 +340,10 @@ async fn exchange(app: &SharedApp, form: &Params) -> Result<Outcome, OAuthError>
                     "subject_token is not an active access token".into(),
                 )));
             };
-            let scope = scope.unwrap_or_else(|| subject.scope.clone());
-            if !scope_within(&scope, &subject.scope) {
-                return Ok(Outcome::refuse(OAuthError::InvalidScope(format!(
-                    "scope may not exceed the subject token's ({})",
-                    subject.scope
-                ))));
-            }
+            let scope = match narrow_scope(scope, &subject.scope, "the subject token's") {
+                Ok(scope) => scope,
+                Err(e) => return Ok(Outcome::refuse(e)),
+            };
             let mut answer = issue(
                 tx,
                 &subject.client_id,
