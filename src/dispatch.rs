@@ -116,6 +116,11 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {
 }
 
 fn transport(e: &reqwest::Error) -> CallError {
+    if crate::is_too_large(e) {
+        return CallError::TooLarge {
+            limit: crate::MAX_RESPONSE_BYTES,
+        };
+    }
     if e.is_timeout() {
         return CallError::Timeout { seconds: 0 };
     }

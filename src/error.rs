@@ -50,6 +50,9 @@ pub enum CallError {
     Unreachable { origin: String },
     /// The gateway did not answer in time.
     Timeout { seconds: u64 },
+    /// The gateway's answer was over [`crate::MAX_RESPONSE_BYTES`]; the rest
+    /// was not read.
+    TooLarge { limit: usize },
     /// Anything else on the way (TLS, a broken connection mid-body, ...).
     Transport(String),
     /// A tool that asks first, called without approval by a client that
@@ -95,6 +98,7 @@ impl CallError {
             CallError::BadPayload(_) => "bad_payload",
             CallError::Unreachable { .. } => "unreachable",
             CallError::Timeout { .. } => "timeout",
+            CallError::TooLarge { .. } => "too_large",
             CallError::Transport(_) => "transport",
             CallError::ConfirmationRequired { .. } => "confirmation_required",
             CallError::Declined => "declined",
@@ -167,6 +171,13 @@ impl CallError {
             CallError::Declined => (
                 "the user declined".to_owned(),
                 "Nothing was changed. Do not retry unless the user asks for it.".to_owned(),
+            ),
+            CallError::TooLarge { limit } => (
+                format!(
+                    "the SmartAlex API gateway's answer is larger than {} MiB, the most this server reads",
+                    limit / (1024 * 1024)
+                ),
+                "Ask for less at once: a smaller per_page, or a narrower filter.".to_owned(),
             ),
             CallError::Transport(detail) => (
                 format!("the connection to the SmartAlex API gateway failed ({detail})"),

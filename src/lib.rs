@@ -2,9 +2,11 @@
 
 mod auth;
 mod client;
+mod limit;
 
 pub use auth::{AccessToken, ApiKey, KeyError, LIVE_PREFIX, TEST_PREFIX, Timeouts, connect};
 pub use client::{ByteStream, Client, ClientInfo, DEFAULT_BASE_URL, Error, ResponseValue, types};
+pub use limit::{MAX_RESPONSE_BYTES, is_too_large};
 
 #[cfg(feature = "server")]
 mod args;
@@ -16,6 +18,8 @@ mod dispatch;
 pub mod error;
 #[cfg(feature = "server")]
 pub mod gateway;
+#[cfg(feature = "server")]
+pub mod logs;
 #[cfg(feature = "server")]
 pub mod prompts;
 #[cfg(feature = "server")]
@@ -30,6 +34,10 @@ pub mod stdio;
 pub mod surface;
 #[cfg(feature = "server")]
 pub mod tools;
+#[cfg(feature = "server")]
+pub mod truncate;
+#[cfg(feature = "server")]
+pub mod untrusted;
 #[cfg(feature = "server")]
 mod validate;
 

@@ -202,8 +202,10 @@ fn main() -> ExitCode {
 /// or one JSON object per line with `SMARTALEX_LOG_FORMAT=json` for a log
 /// pipeline.
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SMARTALEX_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let asked = std::env::var("SMARTALEX_LOG").ok();
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(smartalex_mcp::logs::directives(asked.as_deref()))
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -460,8 +462,11 @@ async fn call(registry: &Registry, tool: &str, args: &str) -> anyhow::Result<Exi
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut out = std::io::stdout().lock();
     match outcome {
-        Outcome::Ok(body) => {
-            writeln!(out, "{body}")?;
+        Outcome::Ok(output) => {
+            writeln!(out, "{}", output.text)?;
+            if let Some(note) = output.note {
+                eprintln!("{note}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Outcome::Failed(text) => {

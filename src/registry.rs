@@ -53,9 +53,33 @@ pub const CONFIRM_ARG: &str = "confirm";
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// The gateway's JSON answer.
-    Ok(Value),
+    Ok(Output),
     /// A failed call: the text for the assistant.
     Failed(String),
+}
+
+/// A successful call's answer, ready for the wire: third parties' text
+/// fenced ([`crate::untrusted`]) and the whole within
+/// [`MAX_RESULT_BYTES`](crate::truncate::MAX_RESULT_BYTES).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// The answer; it matches the tool's output schema.
+    pub body: Value,
+    /// `body` as compact JSON.
+    pub text: String,
+    /// What was cut to fit, and how to get it, if anything was.
+    pub note: Option<String>,
+}
+
+impl Output {
+    /// Fence `spec`'s untrusted fields in `body`, then fit it in `limit` bytes.
+    pub fn new(spec: &ToolSpec, mut body: Value, limit: usize) -> Self {
+        crate::untrusted::fence(&mut body, spec.untrusted);
+        let mut text = body.to_string();
+        let pages = spec.input_schema.contains("\"per_page\"");
+        let note = crate::truncate::fit(&mut body, &mut text, limit, pages);
+        Self { body, text, note }
+    }
 }
 
 impl Registry {
@@ -145,7 +169,11 @@ impl Registry {
             }
         }
         match gateway.call(entry.spec, args).await {
-            Ok(reply) => Ok(Outcome::Ok(reply.body)),
+            Ok(reply) => Ok(Outcome::Ok(Output::new(
+                entry.spec,
+                reply.body,
+                crate::truncate::MAX_RESULT_BYTES,
+            ))),
             Err(e) => {
                 tracing::warn!(tool = name, error = e.kind(), "tool call failed");
                 Ok(Outcome::Failed(e.message(entry.spec)))
@@ -179,12 +207,14 @@ impl Entry {
 impl Outcome {
     /// As an MCP tool result: the answer as `structuredContent` (it matches
     /// the tool's `outputSchema`) plus the same as compact JSON text for
-    /// clients that ignore structured output; or an `isError` result.
+    /// clients that ignore structured output, and, when it had to be cut, a
+    /// second text block saying what is missing; or an `isError` result.
     pub fn into_result(self) -> CallToolResult {
         match self {
-            Outcome::Ok(body) => {
-                let mut result =
-                    CallToolResult::success(vec![ContentBlock::text(body.to_string())]);
+            Outcome::Ok(Output { body, text, note }) => {
+                let mut content = vec![ContentBlock::text(text)];
+                content.extend(note.map(ContentBlock::text));
+                let mut result = CallToolResult::success(content);
                 result.structured_content = Some(body);
                 result
             }
@@ -200,7 +230,12 @@ fn mcp_tool(spec: &'static ToolSpec) -> Tool {
     let output: JsonObject = serde_json::from_str(spec.output_schema)
         .expect("output schemas are generated from parsed JSON");
     let a = spec.annotations;
-    let mut tool = Tool::new(spec.name, spec.description, Arc::new(schema));
+    let mut tool = if spec.untrusted.is_empty() {
+        Tool::new(spec.name, spec.description, Arc::new(schema))
+    } else {
+        let description = format!("{} {}", spec.description, crate::untrusted::TOOL_NOTE);
+        Tool::new(spec.name, description, Arc::new(schema))
+    };
     tool.output_schema = Some(Arc::new(output));
     tool.title = Some(spec.title.to_owned());
     tool.annotations = Some(ToolAnnotations::from_raw(

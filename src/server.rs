@@ -179,7 +179,7 @@ impl ServerHandler for SmartAlexServer {
             .build();
         ServerConfig::new(capabilities)
             .with_server_info(info)
-            .with_instructions(INSTRUCTIONS)
+            .with_instructions(format!("{INSTRUCTIONS} {}", crate::untrusted::NOTICE))
     }
 
     async fn list_tools(

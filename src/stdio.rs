@@ -19,13 +19,26 @@
 //! nothing in flight may live in the future: a line being read is kept in the
 //! transport, and writes go through a channel to the writer task, so a
 //! cancelled future can neither lose input nor leave half a line on stdout.
+//!
+//! Memory stays bounded however the client behaves. rmcp starts a task for
+//! every request it reads and queues every answer, so a client that pipes
+//! thousands of requests without reading its stdin would otherwise make the
+//! server hold them all. Here at most [`MAX_IN_FLIGHT`] requests are between
+//! being read and having their answer written: past that, the transport
+//! stops reading stdin until an answer goes out, and the client's writes
+//! block in the pipe — backpressure, not loss. Answers wait in a queue of at
+//! most [`OUT_QUEUE`] messages for stdout.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rmcp::RoleServer;
+use rmcp::model::{ClientNotification, JsonRpcMessage, RequestId};
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
 /// The largest message accepted: far above any real tool call (100 contact
@@ -35,47 +48,110 @@ pub const MAX_LINE: usize = 4 * 1024 * 1024;
 /// How much of an oversized line is kept to find its `id`.
 const ID_PREFIX: usize = 1024;
 
+/// The most requests read but not yet answered on stdout.
+pub const MAX_IN_FLIGHT: usize = 64;
+
+/// The most messages waiting to be written to stdout.
+pub const OUT_QUEUE: usize = 64;
+
 /// JSON-RPC over a reader and a writer, one message per line.
 #[derive(Debug)]
 pub struct LineTransport<R> {
     reader: BufReader<R>,
     partial: Partial,
-    out: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    /// A request read and waiting for an in-flight slot.
+    held: Option<RxJsonRpcMessage<RoleServer>>,
+    /// The answer to a line rmcp cannot take, waiting for room in the queue.
+    reply: Option<Vec<u8>>,
+    out: Option<mpsc::Sender<Frame>>,
+    flight: Arc<InFlight>,
     writer: Option<JoinHandle<()>>,
+}
+
+/// One message for stdout; writing it ends the request `answers`.
+#[derive(Debug)]
+struct Frame {
+    bytes: Vec<u8>,
+    answers: Option<RequestId>,
+}
+
+/// The requests between being read and having their answer written.
+#[derive(Debug)]
+struct InFlight {
+    slots: Semaphore,
+    ids: Mutex<HashSet<RequestId>>,
+}
+
+impl InFlight {
+    /// Count `id`, whose slot was taken. A duplicate id is not counted twice.
+    fn admit(&self, id: RequestId) {
+        if !self
+            .ids
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id)
+        {
+            self.slots.add_permits(1);
+        }
+    }
+
+    /// `id` was answered (or cancelled): free its slot, once.
+    fn finish(&self, id: &RequestId) {
+        if self
+            .ids
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id)
+        {
+            self.slots.add_permits(1);
+        }
+    }
 }
 
 impl<R: AsyncRead + Unpin> LineTransport<R> {
     /// Must be called inside a tokio runtime: it spawns the writer task.
     pub fn new<W: AsyncWrite + Unpin + Send + 'static>(reader: R, mut writer: W) -> Self {
-        let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+        let (tx, mut rx) = mpsc::channel::<Frame>(OUT_QUEUE);
+        let flight = Arc::new(InFlight {
+            slots: Semaphore::new(MAX_IN_FLIGHT),
+            ids: Mutex::new(HashSet::new()),
+        });
+        let done = flight.clone();
         let task = tokio::spawn(async move {
-            while let Some(bytes) = rx.recv().await {
+            while let Some(frame) = rx.recv().await {
                 let written = async {
-                    writer.write_all(&bytes).await?;
+                    writer.write_all(&frame.bytes).await?;
                     writer.flush().await
                 };
                 if let Err(e) = written.await {
                     tracing::error!("writing stdout failed: {e}");
                     return;
                 }
+                if let Some(id) = &frame.answers {
+                    done.finish(id);
+                }
             }
         });
         Self {
             reader: BufReader::new(reader),
             partial: Partial::default(),
+            held: None,
+            reply: None,
             out: Some(tx),
+            flight,
             writer: Some(task),
         }
     }
+}
 
-    fn queue(&self, message: &impl serde::Serialize) -> std::io::Result<()> {
-        let mut bytes = serde_json::to_vec(message).map_err(std::io::Error::other)?;
-        bytes.push(b'\n');
-        self.out
-            .as_ref()
-            .and_then(|tx| tx.send(bytes).ok())
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "stdout is closed"))
-    }
+fn line(message: &impl serde::Serialize) -> std::io::Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec(message).map_err(std::io::Error::other)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+fn closed() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::BrokenPipe, "stdout is closed")
 }
 
 /// The process's stdin and stdout (non-blocking pipes where the platform
@@ -203,11 +279,45 @@ where
         &mut self,
         item: TxJsonRpcMessage<RoleServer>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
-        std::future::ready(self.queue(&item))
+        let answers = match &item {
+            JsonRpcMessage::Response(r) => Some(r.id.clone()),
+            JsonRpcMessage::Error(e) => e.id.clone(),
+            _ => None,
+        };
+        let frame = line(&item).map(|bytes| Frame { bytes, answers });
+        let out = self.out.clone();
+        async move {
+            let frame = frame?;
+            let out = out.ok_or_else(closed)?;
+            out.send(frame).await.map_err(|_| closed())
+        }
     }
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
         loop {
+            // Each await below is cancel-safe, and what it waits to deliver
+            // stays in `self` until it is delivered.
+            if self.reply.is_some() {
+                let out = self.out.as_ref()?;
+                let Ok(permit) = out.reserve().await else {
+                    tracing::error!("{}", closed());
+                    return None;
+                };
+                let bytes = self.reply.take().unwrap_or_default();
+                permit.send(Frame {
+                    bytes,
+                    answers: None,
+                });
+            }
+            if let Some(JsonRpcMessage::Request(request)) = &self.held {
+                let id = request.id.clone();
+                let Ok(slot) = self.flight.slots.acquire().await else {
+                    return None;
+                };
+                slot.forget();
+                self.flight.admit(id);
+                return self.held.take();
+            }
             let reply = match read_line(&mut self.reader, &mut self.partial).await {
                 Err(e) => {
                     tracing::error!("reading stdin failed: {e}");
@@ -229,7 +339,21 @@ where
                         continue;
                     }
                     match serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(&line) {
-                        Ok(message) => return Some(message),
+                        Ok(message @ JsonRpcMessage::Request(_)) => {
+                            self.held = Some(message);
+                            continue;
+                        }
+                        Ok(message) => {
+                            if let JsonRpcMessage::Notification(n) = &message
+                                && let ClientNotification::CancelledNotification(c) =
+                                    &n.notification
+                                && let Some(id) = &c.params.request_id
+                            {
+                                // rmcp answers nothing for a cancelled request.
+                                self.flight.finish(id);
+                            }
+                            return Some(message);
+                        }
                         Err(e) => {
                             tracing::warn!("rejected a line that is not a JSON-RPC message: {e}");
                             reject(&line, &e)
@@ -237,9 +361,12 @@ where
                     }
                 }
             };
-            if let Err(e) = self.queue(&reply) {
-                tracing::error!("{e}");
-                return None;
+            match line(&reply) {
+                Ok(bytes) => self.reply = Some(bytes),
+                Err(e) => {
+                    tracing::error!("{e}");
+                    return None;
+                }
             }
         }
     }

@@ -40,6 +40,9 @@ pub struct ToolSpec {
     pub confirm: Option<&'static str>,
     /// Report progress while it runs.
     pub long_running: bool,
+    /// Where the success response carries text written by third parties
+    /// (`x-untrusted` in the spec): `data/*/notes`, `*` for every item.
+    pub untrusted: &'static [&'static str],
 }
 
 impl ToolSpec {

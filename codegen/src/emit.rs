@@ -59,6 +59,7 @@ pub fn tools(spec: &Spec) -> Result<String, Error> {
             None => quote!(None),
         };
         let long_running = op.long_running;
+        let untrusted = &op.untrusted;
         quote! {
             ToolSpec {
                 name: #name,
@@ -74,6 +75,7 @@ pub fn tools(spec: &Spec) -> Result<String, Error> {
                 output_schema: #output,
                 confirm: #confirm,
                 long_running: #long_running,
+                untrusted: &[#(#untrusted),*],
             }
         }
     });

@@ -48,6 +48,52 @@ pub(crate) fn resolve_ref<'a>(doc: &'a Value, op: &str, v: &'a Value) -> Result<
     }
 }
 
+/// Where a response carries text written by third parties: the paths of the
+/// string properties marked `x-untrusted: true`, as `data/*/notes` (`*` for
+/// every array item). Call after [`portable`] accepted the schema, so no
+/// reference is recursive.
+pub(crate) fn untrusted_paths(doc: &Value, op: &str, schema: &Value) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    untrusted_inner(doc, op, schema, String::new(), &mut out)?;
+    Ok(out)
+}
+
+fn untrusted_inner(
+    doc: &Value,
+    op: &str,
+    schema: &Value,
+    at: String,
+    out: &mut Vec<String>,
+) -> Result<(), Error> {
+    let schema = resolve_ref(doc, op, schema)?;
+    if schema.get("x-untrusted") == Some(&Value::Bool(true)) {
+        if schema.get("type").and_then(Value::as_str) != Some("string") {
+            return Err(Error::invalid(
+                op,
+                format!("`x-untrusted` marks `{at}`, which is not a string"),
+            ));
+        }
+        out.push(at);
+        return Ok(());
+    }
+    let join = |key: &str| {
+        if at.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{at}/{key}")
+        }
+    };
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        for (key, sub) in props {
+            untrusted_inner(doc, op, sub, join(key), out)?;
+        }
+    }
+    if let Some(items) = schema.get("items") {
+        untrusted_inner(doc, op, items, join("*"), out)?;
+    }
+    Ok(())
+}
+
 /// Inline every `$ref` and reduce the schema to the portable subset.
 pub(crate) fn portable(doc: &Value, op: &str, schema: &Value) -> Result<Value, Error> {
     let mut stack = Vec::new();
@@ -283,6 +329,26 @@ mod tests {
         assert_eq!(
             out,
             json!({"type": "object", "properties": {"stage": {"type": "string", "enum": ["a", "b"]}}})
+        );
+    }
+
+    #[test]
+    fn untrusted_paths_follow_refs_and_arrays_and_refuse_non_strings() {
+        let doc = json!({"components": {"schemas": {"Turn": {"type": "object", "properties": {
+            "text": {"type": "string", "x-untrusted": true}, "at": {"type": "number"}}}}}});
+        let s = json!({"type": "object", "properties": {
+            "summary": {"type": "string", "x-untrusted": true},
+            "id": {"type": "string"},
+            "transcript": {"type": "array", "items": {"$ref": "#/components/schemas/Turn"}}}});
+        let mut got = untrusted_paths(&doc, "op", &s).unwrap();
+        got.sort();
+        assert_eq!(got, ["summary", "transcript/*/text"]);
+        let bad = json!({"type": "object", "properties": {"n": {"type": "integer", "x-untrusted": true}}});
+        let e = untrusted_paths(&doc, "op", &bad).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("`x-untrusted` marks `n`, which is not a string"),
+            "{e}"
         );
     }
 

@@ -86,6 +86,9 @@ pub struct Operation {
     pub output_schema: Value,
     /// The success status (200, 201, ...).
     pub success_status: u16,
+    /// Paths in the success response of text written by third parties
+    /// (`x-untrusted`), which reaches the model fenced.
+    pub untrusted: Vec<String>,
     /// `x-mcp.confirm`: the question put to the user before running, with
     /// `{arg}` placeholders. The tool then also takes `confirm: true`.
     pub confirm: Option<String>,
@@ -237,7 +240,7 @@ fn read_operation(
             ),
         ));
     }
-    let (success_status, output_schema) = read_success(doc, id, op.get("responses"))?;
+    let (success_status, output_schema, untrusted) = read_success(doc, id, op.get("responses"))?;
 
     let method_upper = method.to_uppercase();
     let mut annotations = default_annotations(&method_upper);
@@ -280,6 +283,7 @@ fn read_operation(
         input_schema,
         output_schema,
         success_status,
+        untrusted,
         confirm: ext.confirm,
         long_running: ext.long_running,
         extension: ext.declarations,
@@ -434,7 +438,11 @@ fn read_body(doc: &Value, id: &str, body: Option<&Value>) -> Result<Option<Value
     Ok(Some(schema))
 }
 
-fn read_success(doc: &Value, id: &str, responses: Option<&Value>) -> Result<(u16, Value), Error> {
+fn read_success(
+    doc: &Value,
+    id: &str,
+    responses: Option<&Value>,
+) -> Result<(u16, Value, Vec<String>), Error> {
     let responses = responses
         .and_then(Value::as_object)
         .ok_or_else(|| Error::invalid(id, "has no `responses`"))?;
@@ -477,7 +485,8 @@ fn read_success(doc: &Value, id: &str, responses: Option<&Value>) -> Result<(u16
             format!("the {status} response schema must be an object"),
         ));
     }
-    Ok((status, schema))
+    let untrusted = schema::untrusted_paths(doc, id, raw)?;
+    Ok((status, schema, untrusted))
 }
 
 fn non_empty_str(v: &Value, key: &str) -> Option<String> {

@@ -171,11 +171,12 @@ async fn as_json_rpc(response: Response) -> Response {
         let detail = text
             .trim_start_matches("fail to deserialize request body")
             .trim();
-        let body = serde_json::json!({
-            "jsonrpc": "2.0",
-            "id": null,
-            "error": { "code": -32700, "message": format!("Parse error: the body is not a JSON-RPC message ({detail})") },
-        });
+        let error = if is_data_error(detail) {
+            serde_json::json!({ "code": -32600, "message": format!("Invalid Request: the body is JSON but not a JSON-RPC request ({detail})") })
+        } else {
+            serde_json::json!({ "code": -32700, "message": format!("Parse error: the body is not a JSON-RPC message ({detail})") })
+        };
+        let body = serde_json::json!({ "jsonrpc": "2.0", "id": null, "error": error });
         return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
     }
     let message = if text.is_empty() {
@@ -184,6 +185,25 @@ async fn as_json_rpc(response: Response) -> Response {
         text
     };
     transport_error(status, &message)
+}
+
+/// Did serde read the body as JSON and then find it is not a message (a data
+/// error, in serde's standard words), rather than fail to read JSON at all?
+fn is_data_error(detail: &str) -> bool {
+    [
+        "invalid type",
+        "invalid value",
+        "invalid length",
+        "unknown variant",
+        "unknown field",
+        "missing field",
+        "duplicate field",
+        "data did not match",
+        // rmcp's own word for JSON that is no message kind it knows.
+        "unrecognized JSON-RPC message",
+    ]
+    .iter()
+    .any(|phrase| detail.starts_with(phrase))
 }
 
 /// A transport-level error in the shape the error reference documents for

@@ -22,9 +22,10 @@ use super::errors::ApiError;
 /// What a field must be.
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
-    /// A string of at least `min` characters.
+    /// A string of `min` to `max` characters.
     Str {
         min: usize,
+        max: usize,
     },
     Email,
     /// An absolute URI.
@@ -48,7 +49,11 @@ pub enum Kind {
         min: f64,
         max: Option<f64>,
     },
-    StrList,
+    /// Strings of at most `max_len` characters, at most `max_items` of them.
+    StrList {
+        max_items: usize,
+        max_len: usize,
+    },
     EnumList {
         allowed: &'static [&'static str],
         min_items: usize,
@@ -165,9 +170,25 @@ fn expect_str<'a>(name: &str, v: &'a Value) -> Result<&'a str, ApiError> {
         .ok_or_else(|| ApiError::field(name, format!("Expected string, received {}", received(v))))
 }
 
+/// The spec's `maxLength` for e-mail addresses (RFC 5321's limit).
+const MAX_EMAIL: usize = 254;
+/// The spec's `maxLength` for URLs.
+const MAX_URL: usize = 2048;
+
+/// zod's message for a string over its `maxLength`.
+fn at_most(name: &str, s: &str, max: usize) -> Result<(), ApiError> {
+    if s.chars().count() > max {
+        return Err(ApiError::field(
+            name,
+            format!("String must contain at most {max} character(s)"),
+        ));
+    }
+    Ok(())
+}
+
 fn check(name: &str, kind: Kind, v: &Value) -> Result<(), ApiError> {
     match kind {
-        Kind::Str { min } => {
+        Kind::Str { min, max } => {
             let s = expect_str(name, v)?;
             if s.chars().count() < min {
                 return Err(ApiError::field(
@@ -175,14 +196,19 @@ fn check(name: &str, kind: Kind, v: &Value) -> Result<(), ApiError> {
                     format!("String must contain at least {min} character(s)"),
                 ));
             }
+            at_most(name, s, max)?;
         }
         Kind::Email => {
-            if !is_email(expect_str(name, v)?) {
+            let s = expect_str(name, v)?;
+            at_most(name, s, MAX_EMAIL)?;
+            if !is_email(s) {
                 return Err(ApiError::field(name, "Invalid email"));
             }
         }
         Kind::Url => {
-            if !is_url(expect_str(name, v)?) {
+            let s = expect_str(name, v)?;
+            at_most(name, s, MAX_URL)?;
+            if !is_url(s) {
                 return Err(ApiError::field(name, "Invalid url"));
             }
         }
@@ -290,12 +316,19 @@ fn check(name: &str, kind: Kind, v: &Value) -> Result<(), ApiError> {
                 ));
             }
         }
-        Kind::StrList => {
+        Kind::StrList { max_items, max_len } => {
             let items = v.as_array().ok_or_else(|| {
                 ApiError::field(name, format!("Expected array, received {}", received(v)))
             })?;
+            if items.len() > max_items {
+                return Err(ApiError::field(
+                    name,
+                    format!("Array must contain at most {max_items} element(s)"),
+                ));
+            }
             for (i, item) in items.iter().enumerate() {
-                expect_str(&format!("{name}.{i}"), item)?;
+                let at = format!("{name}.{i}");
+                at_most(&at, expect_str(&at, item)?, max_len)?;
             }
         }
         Kind::EnumList {
@@ -493,7 +526,7 @@ mod tests {
     use super::*;
 
     const TABLE: &[Field] = &[
-        Field::req("name", Kind::Str { min: 1 }),
+        Field::req("name", Kind::Str { min: 1, max: 200 }),
         Field::opt("stage", Kind::Enum(&["lead", "qualified"])),
         Field::opt(
             "value",

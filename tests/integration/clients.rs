@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::common::fake_gateway::{FakeGateway, Script};
-use crate::common::{TEST_KEY, bin, clients};
+use crate::common::{TEST_KEY, bin, clients, fenced};
 
 fn python_session(plan: &Value, args: &[&str], env: &[(&str, &str)]) -> Value {
     let plan = plan.to_string();
@@ -43,7 +43,7 @@ async fn python_sdk_lists_and_calls_tools_over_stdio() {
     let first = &out["results"][0];
     assert_eq!(first["isError"], false, "{first}");
     let body: Value = serde_json::from_str(first["text"][0].as_str().unwrap()).unwrap();
-    assert_eq!(body["data"][0]["first_name"], "Ada");
+    assert_eq!(body["data"][0]["first_name"], fenced("Ada"));
     assert_eq!(body["total"], 6);
     let second = &out["results"][1];
     assert_eq!(second["isError"], true);

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::common::TEST_KEY;
 use crate::common::fake_gateway::{FakeGateway, Script};
 use crate::common::http::{McpHttp, call_stateless, client, mcp_post};
+use crate::common::{TEST_KEY, fenced};
 use crate::sandbox_harness;
 
 const NOT_ACCEPTABLE: &str = r#"{"jsonrpc":"2.0","error":{"code":-32000,"message":"Not Acceptable: Client must accept both application/json and text/event-stream"}}"#;
@@ -265,7 +265,10 @@ async fn http_workspaces_are_isolated_and_limited_separately() {
         "{text}"
     );
     let (_, _, mine) = call(&a, 4, "smartalex_get_contact", json!({"id": ada})).await;
-    assert_eq!(mine["result"]["structuredContent"]["first_name"], "Ada");
+    assert_eq!(
+        mine["result"]["structuredContent"]["first_name"],
+        fenced("Ada")
+    );
 
     // A has made 2 requests of 6; 4 more pass, the next is refused.
     for id in 10..14 {

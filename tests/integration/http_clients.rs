@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::common::clients::{conformance, python_report};
 use crate::common::http::McpHttp;
-use crate::common::{auth_proxy, bin};
+use crate::common::{auth_proxy, bin, fenced};
 use crate::sandbox_harness;
 
 #[tokio::test]
@@ -33,7 +33,7 @@ async fn python_sdk_over_http_with_api_keys_in_both_eras() {
             r["resource_first_name"]
                 .as_str()
                 .unwrap()
-                .starts_with("Ada")
+                .starts_with("<untrusted>Ada")
         );
         assert!(r["prompt_messages"].as_u64().unwrap() >= 2);
         assert_eq!(r["delete_error"], false, "{r}");
@@ -95,7 +95,7 @@ async fn python_sdk_runs_the_whole_oauth_flow() {
     assert_eq!(report["create"]["error"], false, "{report}");
     assert_eq!(
         report["names"],
-        json!(["Olive"]),
+        json!([fenced("Olive")]),
         "acted in Bolt only: {report}"
     );
     assert_eq!(report["has_refresh"], true);
@@ -105,7 +105,7 @@ async fn python_sdk_runs_the_whole_oauth_flow() {
     assert_eq!(report["replay"]["status"], 400);
     assert_eq!(report["replay"]["error"], "invalid_grant");
     assert_eq!(report["after_refresh"]["error"], false);
-    assert_eq!(report["after_refresh"]["names"], json!(["Olive"]));
+    assert_eq!(report["after_refresh"]["names"], json!([fenced("Olive")]));
     let foreign = &report["foreign_audience"];
     assert_eq!(foreign["status"], 401, "{report}");
     assert_eq!(foreign["body"], r#"{"error":"Invalid or expired token."}"#);

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::common::http::{McpHttp, call_stateless, client};
-use crate::common::{bin, redis};
+use crate::common::{bin, fenced, redis};
 use crate::sandbox_harness;
 
 #[tokio::test]
@@ -47,7 +47,8 @@ async fn two_processes_share_one_rate_limit_through_redis() {
     )
     .await;
     assert_eq!(
-        got["result"]["structuredContent"]["first_name"], "Rae",
+        got["result"]["structuredContent"]["first_name"],
+        fenced("Rae"),
         "{got}"
     );
     assert_eq!(

@@ -2,6 +2,8 @@
 
 mod common;
 
+mod adversarial;
+
 mod cli;
 mod clients;
 mod errors;

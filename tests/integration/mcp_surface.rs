@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::common::stdio::StdioServer;
-use crate::common::{bin, clients};
+use crate::common::{bin, clients, fenced};
 
 async fn list(method: &str, key: &str) -> Value {
     let (mut s, _) = StdioServer::initialized(&[], &[]).await;
@@ -182,7 +182,10 @@ fn python_sdk_uses_the_whole_surface_against_the_sandbox() {
     // Templates read single records.
     let ids = &r["ids"];
     let contact_uri = format!("smartalex://contacts/{}", ids["contact"].as_str().unwrap());
-    assert_eq!(r["template_reads"][&contact_uri]["first_name"], "Ada");
+    assert_eq!(
+        r["template_reads"][&contact_uri]["first_name"],
+        fenced("Ada")
+    );
 
     // Prompts embed their resources and render their arguments.
     for (name, messages) in r["prompts"].as_object().unwrap() {

@@ -79,9 +79,12 @@ async fn tools_list_is_pinned_and_fits_the_context_budget() {
         "model-visible tools/list: {size} bytes for {} tools",
         tools.len()
     );
+    // 12 KB held until the hardening, which gave every free-text argument a
+    // `maxLength` (~0.7 KB) and the 14 tools whose answers carry third
+    // parties' text a one-sentence warning (~0.9 KB).
     assert!(
-        size <= 12 * 1024,
-        "tools/list costs {size} bytes of context; the budget is 12 KB"
+        size <= 14 * 1024,
+        "tools/list costs {size} bytes of context; the budget is 14 KB"
     );
     for t in &tools {
         let d = t["description"].as_str().unwrap();

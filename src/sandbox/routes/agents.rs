@@ -26,14 +26,20 @@ macro_rules! settings_fields {
     () => {
         [
             Field::opt("direction", Kind::Enum(DIRECTIONS)),
-            Field::opt("language", Kind::Str { min: 0 }),
-            Field::opt("voice", Kind::Str { min: 0 }),
-            Field::opt("first_message", Kind::Str { min: 0 }),
-            Field::opt("company_name", Kind::Str { min: 0 }),
+            Field::opt("language", Kind::Str { min: 0, max: 35 }),
+            Field::opt("voice", Kind::Str { min: 0, max: 100 }),
+            Field::opt("first_message", Kind::Str { min: 0, max: 1000 }),
+            Field::opt("company_name", Kind::Str { min: 0, max: 200 }),
             Field::opt("timezone", Kind::TimeZone),
             Field::opt("max_call_duration_seconds", Kind::Int { min: 1 }),
-            Field::opt("voicemail_message", Kind::Str { min: 0 }),
-            Field::opt("end_call_phrases", Kind::StrList),
+            Field::opt("voicemail_message", Kind::Str { min: 0, max: 1000 }),
+            Field::opt(
+                "end_call_phrases",
+                Kind::StrList {
+                    max_items: 20,
+                    max_len: 200,
+                },
+            ),
             Field::opt("transfer_phone_number", Kind::Phone),
             Field::opt("interruption_sensitivity", Kind::Enum(SENSITIVITY)),
             Field::opt("background_sound", Kind::Enum(BACKGROUND)),
@@ -51,8 +57,8 @@ macro_rules! settings_fields {
 const CREATE: &[Field] = &{
     let s = settings_fields!();
     [
-        Field::req("name", Kind::Str { min: 1 }),
-        Field::req("objective", Kind::Str { min: 1 }),
+        Field::req("name", Kind::Str { min: 1, max: 200 }),
+        Field::req("objective", Kind::Str { min: 1, max: 2000 }),
         s[0],
         s[1],
         s[2],
@@ -73,11 +79,11 @@ const CREATE: &[Field] = &{
 pub const UPDATE: &[Field] = &{
     let s = settings_fields!();
     [
-        Field::opt("name", Kind::Str { min: 1 }),
-        Field::opt("language", Kind::Str { min: 0 }),
+        Field::opt("name", Kind::Str { min: 1, max: 200 }),
+        Field::opt("language", Kind::Str { min: 0, max: 35 }),
         Field::opt("status", Kind::Enum(STATUSES)),
         s[0],
-        Field::opt("objective", Kind::Str { min: 1 }),
+        Field::opt("objective", Kind::Str { min: 1, max: 2000 }),
         s[2],
         s[3],
         s[4],
@@ -94,7 +100,7 @@ pub const UPDATE: &[Field] = &{
 
 const QUICK_SETUP: &[Field] = &[
     Field::req("website_url", Kind::Url),
-    Field::opt("language", Kind::Str { min: 0 }),
+    Field::opt("language", Kind::Str { min: 0, max: 35 }),
     Field::opt("direction", Kind::Enum(DIRECTIONS)),
 ];
 

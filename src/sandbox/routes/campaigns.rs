@@ -21,9 +21,9 @@ use crate::sandbox::validate::{self, Field, Kind};
 use crate::sandbox::{clock, dialer, ids, webhooks};
 
 const CREATE: &[Field] = &[
-    Field::req("name", Kind::Str { min: 1 }),
+    Field::req("name", Kind::Str { min: 1, max: 200 }),
     Field::req("agent_id", Kind::Uuid),
-    Field::opt("objective", Kind::Str { min: 0 }),
+    Field::opt("objective", Kind::Str { min: 0, max: 2000 }),
     Field::opt("mode", Kind::Enum(&["test", "live"])),
     Field::opt("calling_hours_start", Kind::HhMm),
     Field::opt("calling_hours_end", Kind::HhMm),

@@ -16,23 +16,35 @@ use crate::sandbox::validate::{self, Field, Kind};
 use crate::sandbox::{clock, ids, webhooks};
 
 const CREATE: &[Field] = &[
-    Field::req("first_name", Kind::Str { min: 1 }),
-    Field::opt("last_name", Kind::Str { min: 0 }),
+    Field::req("first_name", Kind::Str { min: 1, max: 200 }),
+    Field::opt("last_name", Kind::Str { min: 0, max: 200 }),
     Field::opt("email", Kind::Email),
     Field::opt("phone", Kind::Phone),
-    Field::opt("company", Kind::Str { min: 0 }),
-    Field::opt("tags", Kind::StrList),
-    Field::opt("notes", Kind::Str { min: 0 }),
+    Field::opt("company", Kind::Str { min: 0, max: 200 }),
+    Field::opt(
+        "tags",
+        Kind::StrList {
+            max_items: 50,
+            max_len: 50,
+        },
+    ),
+    Field::opt("notes", Kind::Str { min: 0, max: 10000 }),
 ];
 
 const UPDATE: &[Field] = &[
-    Field::opt("first_name", Kind::Str { min: 1 }),
-    Field::opt("last_name", Kind::Str { min: 0 }),
+    Field::opt("first_name", Kind::Str { min: 1, max: 200 }),
+    Field::opt("last_name", Kind::Str { min: 0, max: 200 }),
     Field::opt("email", Kind::Email),
     Field::opt("phone", Kind::Phone),
-    Field::opt("company", Kind::Str { min: 0 }),
-    Field::opt("tags", Kind::StrList),
-    Field::opt("notes", Kind::Str { min: 0 }),
+    Field::opt("company", Kind::Str { min: 0, max: 200 }),
+    Field::opt(
+        "tags",
+        Kind::StrList {
+            max_items: 50,
+            max_len: 50,
+        },
+    ),
+    Field::opt("notes", Kind::Str { min: 0, max: 10000 }),
 ];
 
 const COLUMNS: &str =

@@ -26,7 +26,7 @@ pub const STAGES: &[&str] = &[
 ];
 
 const CREATE: &[Field] = &[
-    Field::req("deal_name", Kind::Str { min: 1 }),
+    Field::req("deal_name", Kind::Str { min: 1, max: 200 }),
     Field::opt("stage", Kind::Enum(STAGES)),
     Field::opt(
         "value",
@@ -37,12 +37,12 @@ const CREATE: &[Field] = &[
     ),
     Field::opt("currency", Kind::Currency),
     Field::opt("contact_id", Kind::Uuid),
-    Field::opt("notes", Kind::Str { min: 0 }),
+    Field::opt("notes", Kind::Str { min: 0, max: 10000 }),
     Field::opt("expected_close_date", Kind::Date),
 ];
 
 const UPDATE: &[Field] = &[
-    Field::opt("deal_name", Kind::Str { min: 1 }),
+    Field::opt("deal_name", Kind::Str { min: 1, max: 200 }),
     Field::opt("stage", Kind::Enum(STAGES)),
     Field::opt(
         "value",
@@ -53,7 +53,7 @@ const UPDATE: &[Field] = &[
     ),
     Field::opt("currency", Kind::Currency),
     Field::opt("contact_id", Kind::Uuid),
-    Field::opt("notes", Kind::Str { min: 0 }),
+    Field::opt("notes", Kind::Str { min: 0, max: 10000 }),
     Field::opt("expected_close_date", Kind::Date),
 ];
 

@@ -24,7 +24,7 @@ const CREATE: &[Field] = &[
             unique: true,
         },
     ),
-    Field::opt("description", Kind::Str { min: 0 }),
+    Field::opt("description", Kind::Str { min: 0, max: 500 }),
 ];
 
 const COLUMNS: &str = "id, url, event_types, description, active, created_at";

@@ -13,6 +13,11 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_smartalex-mcp")
 }
 
+/// How the server answers a name that a third party wrote.
+pub fn fenced(text: &str) -> String {
+    smartalex_mcp::untrusted::wrap(text)
+}
+
 /// A syntactically valid key that no real gateway knows. Tests assert it
 /// never appears in any output.
 pub const TEST_KEY: &str = "sa_test_9f8e7d6c5b4a3928171605aabbccdd";

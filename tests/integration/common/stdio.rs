@@ -68,6 +68,10 @@ impl StdioServer {
         (s, init)
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
     pub async fn send_line(&mut self, line: &str) {
         self.stdin.write_all(line.as_bytes()).await.unwrap();
         self.stdin.write_all(b"\n").await.unwrap();
@@ -138,6 +142,19 @@ impl StdioServer {
             .unwrap_or_default();
         (rest, stderr)
     }
+}
+
+/// A process's resident memory (`VmRSS`) and its peak (`VmHWM`), in KiB.
+pub fn rss_kib(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
 /// The text of a tool result's first content block.
