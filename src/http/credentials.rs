@@ -14,15 +14,15 @@
 //!
 //! Verdicts are cached by the SHA-256 of the bearer for at most a minute
 //! (never past the token's expiry), so a busy client costs one introspection
-//! a minute, not one per request. A bearer the authorization server called
-//! inactive is remembered as refused for 15 seconds, so repeating it costs
-//! the authorization server nothing; an unreachable authorization server is
-//! not cached at all.
+//! a minute, not one per request. A bearer refused after introspection
+//! (inactive, or minted for another audience) is remembered as refused for
+//! 15 seconds, so repeating it costs the authorization server nothing; an
+//! unreachable authorization server is not cached at all.
 //!
 //! [`Resolver::known`] sorts a request without asking anyone, for the rate
 //! limits: a caller already resolved, a request with no credential or a
-//! refused one (missing, not shaped like a key or a token, recently called
-//! inactive), or a well-formed credential not yet verified — which pays from
+//! refused one (missing, not shaped like a key or a token, recently
+//! refused), or a well-formed credential not yet verified — which pays from
 //! its own per-IP budget, so anonymous traffic cannot starve it.
 
 use std::collections::HashMap;
@@ -42,7 +42,7 @@ const CACHE_TTL: Duration = Duration::from_secs(60);
 /// Past this many cached callers, expired ones are swept (and, if none are,
 /// the cache starts over).
 const CACHE_MAX: usize = 10_000;
-/// How long an inactive verdict is remembered: long enough that a client
+/// How long a refusal is remembered: long enough that a client
 /// retrying a bad credential costs the authorization server nothing, short
 /// enough that a key just issued elsewhere is not refused for long.
 const NEGATIVE_TTL: Duration = Duration::from_secs(15);
@@ -81,7 +81,7 @@ pub enum Rejection {
 pub enum Known {
     /// Resolved in the last minute.
     Caller(Caller),
-    /// No credential, a malformed one, or one recently called inactive.
+    /// No credential, a malformed one, or one refused recently.
     Refused(Rejection),
     /// A well-formed credential not verified yet.
     Unverified,
@@ -95,7 +95,7 @@ pub struct Resolver {
     timeouts: Timeouts,
     http: reqwest::Client,
     cache: Mutex<HashMap<[u8; 32], (Caller, Instant)>>,
-    /// Bearers called inactive, until when.
+    /// Bearers refused after introspection, until when.
     refused: Mutex<HashMap<[u8; 32], Instant>>,
 }
 
