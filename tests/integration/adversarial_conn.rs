@@ -101,6 +101,14 @@ async fn served_connection(addr: SocketAddr) -> TcpStream {
     stream
 }
 
+/// A sandbox, and `smartalex-mcp http ARGS…` in front of it (its gateway
+/// and authorization server).
+async fn cloud(args: &[&str]) -> (sandbox_harness::Sandbox, McpHttp) {
+    let sb = sandbox_harness::start().await;
+    let server = McpHttp::start(args, &[("SMARTALEX_API_URL", &sb.base)]).await;
+    (sb, server)
+}
+
 /// `smartalex-mcp sandbox --listen 127.0.0.1:0 --db :memory: ARGS…`.
 struct SandboxProcess {
     addr: SocketAddr,
@@ -141,12 +149,7 @@ async fn sandbox_process(args: &[&str]) -> SandboxProcess {
 #[tokio::test]
 async fn conn_partial_headers_are_cut_at_the_header_timeout_on_both_servers() {
     let sandbox = sandbox_process(&["--header-timeout", "1", "--idle-timeout", "30"]).await;
-    let sb = sandbox_harness::start().await;
-    let mcp = McpHttp::start(
-        &["--header-timeout", "1", "--idle-timeout", "30"],
-        &[("SMARTALEX_API_URL", &sb.base)],
-    )
-    .await;
+    let (_sb, mcp) = cloud(&["--header-timeout", "1", "--idle-timeout", "30"]).await;
     for (server, addr) in [("sandbox", sandbox.addr), ("http", addr_of(&mcp.url))] {
         let mut partial = TcpStream::connect(addr).await.unwrap();
         let mut silent = TcpStream::connect(addr).await.unwrap();
@@ -179,12 +182,7 @@ async fn conn_partial_headers_are_cut_at_the_header_timeout_on_both_servers() {
 /// for three seconds with nothing sent either way is not.
 #[tokio::test]
 async fn conn_idle_keep_alive_is_cut_but_an_open_sse_stream_is_not() {
-    let sb = sandbox_harness::start().await;
-    let server = McpHttp::start(
-        &["--idle-timeout", "1", "--header-timeout", "10"],
-        &[("SMARTALEX_API_URL", &sb.base)],
-    )
-    .await;
+    let (sb, server) = cloud(&["--idle-timeout", "1", "--header-timeout", "10"]).await;
     let addr = addr_of(&server.url);
 
     let mut idle = served_connection(addr).await;
@@ -260,12 +258,7 @@ async fn conn_idle_keep_alive_is_cut_but_an_open_sse_stream_is_not() {
 /// not served (it waits in the backlog) until one of the two closes.
 #[tokio::test]
 async fn conn_connections_beyond_the_cap_wait_until_one_frees() {
-    let sb = sandbox_harness::start().await;
-    let server = McpHttp::start(
-        &["--max-connections", "2", "--idle-timeout", "30"],
-        &[("SMARTALEX_API_URL", &sb.base)],
-    )
-    .await;
+    let (_sb, server) = cloud(&["--max-connections", "2", "--idle-timeout", "30"]).await;
     let addr = addr_of(&server.url);
     let first = served_connection(addr).await;
     let _second = served_connection(addr).await;
@@ -287,10 +280,17 @@ async fn conn_connections_beyond_the_cap_wait_until_one_frees() {
     );
 }
 
-/// POST /mcp without credentials: 401 or, past the budget, 429.
-async fn anonymous(http: &reqwest::Client, url: &str, forwarded: Option<(&str, &str)>) -> u16 {
-    let mut req = mcp_post(http, url, None).json(&json!({"jsonrpc":"2.0","id":1,"method":"ping"}));
-    if let Some((name, value)) = forwarded {
+/// POST a `ping` to /mcp with `bearer` and one `extra` header; the status
+/// (401 for a refused credential, 429 past the budget).
+async fn ping(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: Option<&str>,
+    extra: Option<(&str, &str)>,
+) -> u16 {
+    let mut req =
+        mcp_post(http, url, bearer).json(&json!({"jsonrpc":"2.0","id":1,"method":"ping"}));
+    if let Some((name, value)) = extra {
         req = req.header(name, value);
     }
     req.send().await.unwrap().status().as_u16()
@@ -318,17 +318,41 @@ async fn conn_per_ip_budgets_follow_forwarded_clients_only_from_trusted_proxies(
     let xff = |client| Some(("x-forwarded-for", client));
     for _ in 0..2 {
         assert_eq!(
-            anonymous(&http, &behind.url, xff("1.1.1.1, 203.0.113.7, 10.0.0.9")).await,
+            ping(
+                &http,
+                &behind.url,
+                None,
+                xff("1.1.1.1, 203.0.113.7, 10.0.0.9")
+            )
+            .await,
             401
         );
     }
-    assert_eq!(anonymous(&http, &behind.url, xff("203.0.113.7")).await, 429);
-    assert_eq!(anonymous(&http, &behind.url, xff("203.0.113.8")).await, 401);
-    assert_eq!(anonymous(&http, &behind.url, xff("203.0.113.8")).await, 401);
-    assert_eq!(anonymous(&http, &behind.url, xff("203.0.113.8")).await, 429);
+    assert_eq!(
+        ping(&http, &behind.url, None, xff("203.0.113.7")).await,
+        429
+    );
+    assert_eq!(
+        ping(&http, &behind.url, None, xff("203.0.113.8")).await,
+        401
+    );
+    assert_eq!(
+        ping(&http, &behind.url, None, xff("203.0.113.8")).await,
+        401
+    );
+    assert_eq!(
+        ping(&http, &behind.url, None, xff("203.0.113.8")).await,
+        429
+    );
     // Forwarded (RFC 7239) is not the configured header: the proxy's own budget.
     assert_eq!(
-        anonymous(&http, &behind.url, Some(("forwarded", "for=198.51.100.1"))).await,
+        ping(
+            &http,
+            &behind.url,
+            None,
+            Some(("forwarded", "for=198.51.100.1"))
+        )
+        .await,
         401
     );
     let log = behind.stderr();
@@ -353,19 +377,20 @@ async fn conn_per_ip_budgets_follow_forwarded_clients_only_from_trusted_proxies(
     .await;
     let fwd = |client| Some(("forwarded", client));
     assert_eq!(
-        anonymous(
+        ping(
             &http,
             &rfc.url,
+            None,
             fwd("for=\"[2001:db8::1]:443\";proto=https")
         )
         .await,
         401
     );
     assert_eq!(
-        anonymous(&http, &rfc.url, fwd("for=\"[2001:db8::1]:443\"")).await,
+        ping(&http, &rfc.url, None, fwd("for=\"[2001:db8::1]:443\"")).await,
         429
     );
-    assert_eq!(anonymous(&http, &rfc.url, fwd("for=192.0.2.1")).await, 401);
+    assert_eq!(ping(&http, &rfc.url, None, fwd("for=192.0.2.1")).await, 401);
 
     let direct = McpHttp::start(
         &["--public-rate-limit", "2", "--trusted-proxy", "10.0.0.0/8"],
@@ -376,7 +401,7 @@ async fn conn_per_ip_budgets_follow_forwarded_clients_only_from_trusted_proxies(
         .iter()
         .enumerate()
     {
-        let status = anonymous(&http, &direct.url, xff(spoofed)).await;
+        let status = ping(&http, &direct.url, None, xff(spoofed)).await;
         assert_eq!(status, if i < 2 { 401 } else { 429 }, "{spoofed}");
     }
     let log = direct.stderr();
@@ -391,25 +416,13 @@ async fn conn_per_ip_budgets_follow_forwarded_clients_only_from_trusted_proxies(
 /// public budget; a valid key seen for the first time is still served.
 #[tokio::test]
 async fn conn_anonymous_traffic_cannot_starve_a_fresh_valid_key() {
-    let sb = sandbox_harness::start().await;
-    let server = McpHttp::start(
-        &["--public-rate-limit", "30"],
-        &[("SMARTALEX_API_URL", &sb.base)],
-    )
-    .await;
+    let (sb, server) = cloud(&["--public-rate-limit", "30"]).await;
     let http = client();
     let mut refused = 0;
     for i in 0..35 {
-        let status = if i % 2 == 0 {
-            anonymous(&http, &server.url, None).await
-        } else {
-            let r = mcp_post(&http, &server.url, Some("garbage"))
-                .json(&json!({"jsonrpc":"2.0","id":1,"method":"ping"}))
-                .send()
-                .await
-                .unwrap();
-            r.status().as_u16()
-        };
+        // Alternately no credential and a malformed one.
+        let bearer = (i % 2 == 1).then_some("garbage");
+        let status = ping(&http, &server.url, bearer, None).await;
         assert!(matches!(status, 401 | 429), "{status}");
         refused += usize::from(status == 429);
     }
