@@ -47,4 +47,6 @@ pub mod sandbox;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(any(feature = "http", feature = "sandbox"))]
+pub mod listen;
+#[cfg(any(feature = "http", feature = "sandbox"))]
 pub mod ratelimit;

@@ -145,6 +145,21 @@ struct HttpArgs {
     /// Requests per minute per IP without valid credentials (0: unlimited).
     #[arg(long, value_name = "N", default_value_t = 30)]
     public_rate_limit: u32,
+    /// Well-formed credentials not yet verified, per minute per IP: each may
+    /// cost an introspection (0: unlimited) [default: --public-rate-limit].
+    #[arg(long, value_name = "N")]
+    verify_rate_limit: Option<u32>,
+    /// Take the client's IP from the forwarding header of requests whose
+    /// socket peer is in this block (e.g. 10.0.0.0/8, fd00::/8, or one
+    /// address); repeatable or comma-separated.
+    #[arg(long = "trusted-proxy", value_name = "CIDR", value_delimiter = ',')]
+    trusted_proxies: Vec<smartalex_mcp::http::Cidr>,
+    /// The header the trusted proxies set: x-forwarded-for or forwarded
+    /// (RFC 7239).
+    #[arg(long, value_name = "HEADER", default_value = "x-forwarded-for")]
+    forwarded_header: smartalex_mcp::http::ForwardedHeader,
+    #[command(flatten)]
+    connections: smartalex_mcp::listen::ConnectionArgs,
     /// Share rate-limit counts with other processes through this Redis
     /// (redis://127.0.0.1:6379/0) [default: in this process].
     #[arg(
@@ -349,7 +364,11 @@ async fn serve_http(top: ServeArgs, args: HttpArgs) -> anyhow::Result<()> {
     options.limits = Limits {
         per_workspace: args.rate_limit,
         per_ip: args.public_rate_limit,
+        per_ip_verify: args.verify_rate_limit.unwrap_or(args.public_rate_limit),
     };
+    options.connections = args.connections.limits();
+    options.trusted_proxies =
+        http::TrustedProxies::new(args.trusted_proxies, args.forwarded_header);
     options.redis_url = args.redis_url;
     options.max_body_bytes = args.max_body_bytes;
     options.request_timeout = std::time::Duration::from_secs(args.request_timeout.max(1));

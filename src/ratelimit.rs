@@ -3,7 +3,10 @@
 //! gateway.
 //!
 //! Authenticated requests count against their workspace (100 a minute by
-//! default), everything else against the caller's IP (30 a minute). A window
+//! default), everything else against the caller's IP (30 a minute). Cloud
+//! mode counts a well-formed credential it has not verified yet against a
+//! separate per-IP verification budget (30 a minute by default), so that
+//! anonymous requests from a shared address cannot starve it. A window
 //! opens with its first request and lasts 60 seconds, so `X-RateLimit-Reset`
 //! and `Retry-After` are the seconds left in it.
 //!
@@ -32,14 +35,19 @@ const MAX_WINDOWS: usize = 100_000;
 pub struct Limits {
     pub per_workspace: u32,
     pub per_ip: u32,
+    /// Cloud mode: unverified credentials per IP (each may cost an
+    /// introspection).
+    pub per_ip_verify: u32,
 }
 
 impl Default for Limits {
-    /// The documented limits: 100/min per workspace, 30/min per IP.
+    /// The documented limits: 100/min per workspace, 30/min per IP, and
+    /// 30/min unverified credentials per IP.
     fn default() -> Self {
         Limits {
             per_workspace: 100,
             per_ip: 30,
+            per_ip_verify: 30,
         }
     }
 }
@@ -49,6 +57,8 @@ impl Default for Limits {
 pub enum Bucket {
     Workspace(String),
     Ip(IpAddr),
+    /// Unverified credentials from this IP.
+    Verify(IpAddr),
 }
 
 impl Bucket {
@@ -57,6 +67,7 @@ impl Bucket {
         match self {
             Bucket::Workspace(id) => format!("smartalex-mcp:rl:ws:{id}"),
             Bucket::Ip(ip) => format!("smartalex-mcp:rl:ip:{ip}"),
+            Bucket::Verify(ip) => format!("smartalex-mcp:rl:verify:{ip}"),
         }
     }
 }
@@ -224,6 +235,7 @@ impl RateLimiter {
         let limit = match bucket {
             Bucket::Workspace(_) => self.limits.per_workspace,
             Bucket::Ip(_) => self.limits.per_ip,
+            Bucket::Verify(_) => self.limits.per_ip_verify,
         };
         if limit == 0 {
             return Decision::unlimited();

@@ -14,7 +14,16 @@
 //!
 //! Verdicts are cached by the SHA-256 of the bearer for at most a minute
 //! (never past the token's expiry), so a busy client costs one introspection
-//! a minute, not one per request. Failures are not cached.
+//! a minute, not one per request. A bearer refused after introspection
+//! (inactive, or minted for another audience) is remembered as refused for
+//! 15 seconds, so repeating it costs the authorization server nothing; an
+//! unreachable authorization server is not cached at all.
+//!
+//! [`Resolver::known`] sorts a request without asking anyone, for the rate
+//! limits: a caller already resolved, a request with no credential or a
+//! refused one (missing, not shaped like a key or a token, recently
+//! refused), or a well-formed credential not yet verified — which pays from
+//! its own per-IP budget, so anonymous traffic cannot starve it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -33,8 +42,15 @@ const CACHE_TTL: Duration = Duration::from_secs(60);
 /// Past this many cached callers, expired ones are swept (and, if none are,
 /// the cache starts over).
 const CACHE_MAX: usize = 10_000;
+/// How long a refusal is remembered: long enough that a client
+/// retrying a bad credential costs the authorization server nothing, short
+/// enough that a key just issued elsewhere is not refused for long.
+const NEGATIVE_TTL: Duration = Duration::from_secs(15);
 /// Longer bearers are refused without asking anyone.
 const MAX_BEARER: usize = 4096;
+/// Shorter OAuth bearers are refused without asking anyone (real tokens
+/// carry far more entropy).
+const MIN_TOKEN: usize = 16;
 const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
@@ -60,6 +76,17 @@ pub enum Rejection {
     Unavailable(String),
 }
 
+/// What is known about a request's credential without asking anyone.
+#[derive(Debug, Clone)]
+pub enum Known {
+    /// Resolved in the last minute.
+    Caller(Caller),
+    /// No credential, a malformed one, or one refused recently.
+    Refused(Rejection),
+    /// A well-formed credential not verified yet.
+    Unverified,
+}
+
 /// Resolves bearers to callers, with a cache.
 pub struct Resolver {
     gateway_url: String,
@@ -68,6 +95,8 @@ pub struct Resolver {
     timeouts: Timeouts,
     http: reqwest::Client,
     cache: Mutex<HashMap<[u8; 32], (Caller, Instant)>>,
+    /// Bearers refused after introspection, until when.
+    refused: Mutex<HashMap<[u8; 32], Instant>>,
 }
 
 impl std::fmt::Debug for Resolver {
@@ -143,40 +172,68 @@ impl Resolver {
             timeouts,
             http: builder.build()?,
             cache: Mutex::new(HashMap::new()),
+            refused: Mutex::new(HashMap::new()),
         })
     }
 
     /// The caller behind `headers`' bearer.
     pub async fn resolve(&self, headers: &HeaderMap) -> Result<Caller, Rejection> {
         let bearer = bearer(headers)?;
+        if !well_formed(bearer) {
+            return Err(Rejection::Invalid);
+        }
         let digest: [u8; 32] = Sha256::digest(bearer.as_bytes()).into();
         if let Some(caller) = self.cached(&digest) {
             return Ok(caller);
         }
-        let (caller, expires) =
-            if bearer.starts_with(LIVE_PREFIX) || bearer.starts_with(TEST_PREFIX) {
-                self.api_key(bearer).await?
-            } else {
-                self.access_token(bearer).await?
-            };
-        let ttl = expires.map_or(CACHE_TTL, |left| left.min(CACHE_TTL));
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= CACHE_MAX {
-            let now = Instant::now();
-            cache.retain(|_, (_, until)| *until > now);
-            if cache.len() >= CACHE_MAX {
-                cache.clear();
-            }
+        if self.refused_recently(&digest) {
+            return Err(Rejection::Invalid);
         }
-        cache.insert(digest, (caller.clone(), Instant::now() + ttl));
+        let resolved = if bearer.starts_with(LIVE_PREFIX) || bearer.starts_with(TEST_PREFIX) {
+            self.api_key(bearer).await
+        } else {
+            self.access_token(bearer).await
+        };
+        let (caller, expires) = match resolved {
+            Ok(found) => found,
+            Err(Rejection::Invalid) => {
+                remember(&self.refused, digest, Instant::now() + NEGATIVE_TTL, |u| *u);
+                return Err(Rejection::Invalid);
+            }
+            Err(other) => return Err(other),
+        };
+        let ttl = expires.map_or(CACHE_TTL, |left| left.min(CACHE_TTL));
+        remember(
+            &self.cache,
+            digest,
+            (caller.clone(), Instant::now() + ttl),
+            |v| v.1,
+        );
         Ok(caller)
     }
 
-    /// The caller behind `headers`' bearer if it was resolved recently —
-    /// without asking anyone.
-    pub fn cached_caller(&self, headers: &HeaderMap) -> Option<Caller> {
-        let bearer = bearer(headers).ok()?;
-        self.cached(&Sha256::digest(bearer.as_bytes()).into())
+    /// What is known about `headers`' bearer, without asking anyone.
+    pub fn known(&self, headers: &HeaderMap) -> Known {
+        let bearer = match bearer(headers) {
+            Ok(bearer) if well_formed(bearer) => bearer,
+            Ok(_) => return Known::Refused(Rejection::Invalid),
+            Err(rejection) => return Known::Refused(rejection),
+        };
+        let digest: [u8; 32] = Sha256::digest(bearer.as_bytes()).into();
+        if let Some(caller) = self.cached(&digest) {
+            Known::Caller(caller)
+        } else if self.refused_recently(&digest) {
+            Known::Refused(Rejection::Invalid)
+        } else {
+            Known::Unverified
+        }
+    }
+
+    fn refused_recently(&self, digest: &[u8; 32]) -> bool {
+        let refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+        refused
+            .get(digest)
+            .is_some_and(|until| *until > Instant::now())
     }
 
     fn cached(&self, digest: &[u8; 32]) -> Option<Caller> {
@@ -309,6 +366,44 @@ impl Resolver {
     }
 }
 
+/// Insert into a verdict cache that never holds more than [`CACHE_MAX`]:
+/// past it, expired entries (`until` is when one expires) are swept, and if
+/// none were, it starts over.
+fn remember<V>(
+    cache: &Mutex<HashMap<[u8; 32], V>>,
+    digest: [u8; 32],
+    value: V,
+    until: impl Fn(&V) -> Instant,
+) {
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() >= CACHE_MAX {
+        let now = Instant::now();
+        cache.retain(|_, v| until(v) > now);
+        if cache.len() >= CACHE_MAX {
+            cache.clear();
+        }
+    }
+    cache.insert(digest, value);
+}
+
+/// Shaped like an API key (`sa_live_…`/`sa_test_…`) or an OAuth access
+/// token (16 to 4096 characters of RFC 6750's `b64token`): worth asking the
+/// authorization server about.
+fn well_formed(bearer: &str) -> bool {
+    if bearer.len() > MAX_BEARER {
+        return false;
+    }
+    if bearer.starts_with(LIVE_PREFIX) || bearer.starts_with(TEST_PREFIX) {
+        return ApiKey::parse(bearer).is_ok();
+    }
+    let body = bearer.trim_end_matches('=');
+    bearer.len() >= MIN_TOKEN
+        && !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
 const FORM: &str = "application/x-www-form-urlencoded";
 
 /// An `application/x-www-form-urlencoded` body (reqwest's `form` feature
@@ -366,6 +461,23 @@ mod tests {
         assert_eq!(bearer(&headers("Basic abc")), Err(Rejection::Invalid));
         assert_eq!(bearer(&headers("Bearer ")), Err(Rejection::Invalid));
         assert_eq!(bearer(&headers("bearer  sa_test_x ")), Ok("sa_test_x"));
+    }
+
+    #[test]
+    fn only_well_formed_bearers_are_worth_asking_about() {
+        assert!(well_formed("sa_test_9f8e7d6c5b4a3928"));
+        assert!(well_formed("sa_live_abcdefgh"));
+        assert!(!well_formed("sa_test_short"));
+        assert!(!well_formed("sa_test_has space"));
+        assert!(well_formed("mcp_at_0123456789abcdef0123"));
+        assert!(well_formed(
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+        ));
+        assert!(well_formed("abcdefghijklmnop=="));
+        assert!(!well_formed("not-a-token"));
+        assert!(!well_formed("================"));
+        assert!(!well_formed("abcdefghijklmnop\"quoted\""));
+        assert!(!well_formed(&"a".repeat(MAX_BEARER + 1)));
     }
 
     #[test]

@@ -4,10 +4,15 @@
 //! 1. **DNS rebinding** — `Host` must be one this server answers to and a
 //!    browser's `Origin` must be allowed: else 403.
 //! 2. **Credentials and rate limit** — a caller resolved in the last minute
-//!    counts against its workspace. Any other request first counts against
-//!    the client's IP (made-up tokens cannot flood the authorization server),
-//!    then, once its bearer proves valid, against its workspace. Over either
-//!    budget: 429 with `Retry-After`.
+//!    counts against its workspace. A request without a credential, with a
+//!    malformed one or one refused in the last 15 s counts against the
+//!    client's IP. A well-formed credential not verified yet first counts
+//!    against the IP's separate verification budget (made-up tokens cannot
+//!    flood the authorization server, and anonymous traffic cannot starve
+//!    real keys), then, once it proves valid, against its workspace. Over
+//!    any budget: 429 with `Retry-After`. The client's IP is the socket
+//!    peer, or behind `--trusted-proxy` the forwarded client
+//!    ([`super::client_ip`]).
 //! 3. **Accept** — a POST must accept both `application/json` and
 //!    `text/event-stream` (a GET, the stream): else 406 with the exact body
 //!    of the error reference.
@@ -29,7 +34,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::Shared;
-use super::credentials::{Caller, Rejection};
+use super::credentials::{Caller, Known, Rejection};
 use crate::ratelimit::Bucket;
 
 const NOT_ACCEPTABLE_POST: &str =
@@ -45,7 +50,7 @@ pub(super) async fn gate(
 ) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let ip = peer.ip();
+    let ip = shared.proxies.client(peer.ip(), request.headers());
 
     if let Err(why) = shared.origins.check(request.headers()) {
         let decision = shared.limiter.check(&Bucket::Ip(ip)).await;
@@ -55,32 +60,32 @@ pub(super) async fn gate(
         return response;
     }
 
-    // A caller seen in the last minute counts against its workspace. Anyone
-    // else is unauthenticated until proven otherwise and pays from the IP's
-    // budget first, so a flood of made-up tokens costs the authorization
-    // server at most the public rate, not one introspection each.
-    let (caller, by_ip) = match shared.resolver.cached_caller(request.headers()) {
-        Some(caller) => (Ok(caller), None),
-        None => {
-            let by_ip = shared.limiter.check(&Bucket::Ip(ip)).await;
-            if !by_ip.allowed {
+    // A caller seen in the last minute counts against its workspace. A
+    // request with no credential, a malformed one or one refused in the last
+    // seconds pays from the IP's public budget. A well-formed credential not
+    // verified yet pays from the IP's verification budget before the
+    // authorization server is asked: made-up tokens cost it at most that
+    // rate, and anonymous traffic from a shared address cannot spend it.
+    let (caller, decision) = match shared.resolver.known(request.headers()) {
+        Known::Caller(caller) => {
+            let bucket = Bucket::Workspace(caller.workspace.clone());
+            (Ok(caller), shared.limiter.check(&bucket).await)
+        }
+        Known::Refused(rejection) => (Err(rejection), shared.limiter.check(&Bucket::Ip(ip)).await),
+        Known::Unverified => {
+            let verify = shared.limiter.check(&Bucket::Verify(ip)).await;
+            if !verify.allowed {
                 log(&method, StatusCode::TOO_MANY_REQUESTS, None, ip, started);
-                return by_ip.rejection();
+                return verify.rejection();
             }
-            (
-                shared.resolver.resolve(request.headers()).await,
-                Some(by_ip),
-            )
+            match shared.resolver.resolve(request.headers()).await {
+                Ok(caller) => {
+                    let bucket = Bucket::Workspace(caller.workspace.clone());
+                    (Ok(caller), shared.limiter.check(&bucket).await)
+                }
+                Err(rejection) => (Err(rejection), verify),
+            }
         }
-    };
-    let decision = match (&caller, by_ip) {
-        (Ok(c), _) => {
-            let bucket = Bucket::Workspace(c.workspace.clone());
-            shared.limiter.check(&bucket).await
-        }
-        (Err(_), Some(by_ip)) => by_ip,
-        // Only a fresh resolution can fail, and it was counted by IP above.
-        (Err(_), None) => shared.limiter.check(&Bucket::Ip(ip)).await,
     };
     let workspace = caller.as_ref().ok().map(|c| c.workspace.clone());
     if !decision.allowed {

@@ -4,7 +4,9 @@
 //! SSE streams) and 2026-07-28 stateless requests alike. Around it this
 //! module adds what a hosted endpoint needs and rmcp leaves to the host:
 //! per-request credentials ([`credentials`]), the documented rate limits
-//! ([`crate::ratelimit`], shared with the sandbox), DNS-rebinding protection ([`origin`]), the exact error
+//! ([`crate::ratelimit`], shared with the sandbox) keyed on the client's
+//! address even behind a reverse proxy ([`client_ip`]), bounded connections
+//! ([`crate::listen`]), DNS-rebinding protection ([`origin`]), the exact error
 //! bodies of the error reference ([`gate`]), RFC 9728 Protected Resource
 //! Metadata, a health endpoint, and a graceful shutdown that lets in-flight
 //! calls finish.
@@ -15,6 +17,7 @@
 //! (2025-11-25 sessions live in the process that created them, as rmcp keeps
 //! them; those clients need sticky routing.)
 
+mod client_ip;
 mod credentials;
 mod gate;
 mod origin;
@@ -34,8 +37,10 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+pub use crate::listen::ConnectionLimits;
 use crate::ratelimit;
 pub use crate::ratelimit::{Limits, RateLimiter};
+pub use client_ip::{Cidr, CidrError, ForwardedHeader, TrustedProxies};
 pub use credentials::{Caller, Rejection, Resolver};
 
 use crate::auth::Timeouts;
@@ -66,6 +71,10 @@ pub struct HttpOptions {
     pub request_timeout: Duration,
     /// On shutdown, how long in-flight requests may take to finish.
     pub shutdown_grace: Duration,
+    /// Connection cap, header and idle timeouts.
+    pub connections: ConnectionLimits,
+    /// Reverse proxies whose forwarding header names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl HttpOptions {
@@ -83,6 +92,8 @@ impl HttpOptions {
             max_body_bytes: crate::stdio::MAX_LINE,
             request_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(30),
+            connections: ConnectionLimits::default(),
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }
@@ -115,6 +126,7 @@ pub enum HttpError {
 struct Shared {
     resolver: Resolver,
     limiter: RateLimiter,
+    proxies: TrustedProxies,
     origins: origin::Origins,
     metadata: serde_json::Value,
     resource_metadata_url: String,
@@ -134,6 +146,7 @@ pub struct Bound {
     pub url: String,
     pub addr: SocketAddr,
     grace: Duration,
+    connections: ConnectionLimits,
 }
 
 impl std::fmt::Debug for Shared {
@@ -197,6 +210,7 @@ pub async fn bind(
     let shared = Arc::new(Shared {
         resolver,
         limiter,
+        proxies: options.trusted_proxies.clone(),
         origins: origin::Origins::new(
             &public_url,
             &options.allowed_hosts,
@@ -245,6 +259,7 @@ pub async fn bind(
         url: public,
         addr,
         grace: options.shutdown_grace,
+        connections: options.connections,
     })
 }
 
@@ -262,6 +277,7 @@ impl Bound {
             shared,
             sessions,
             grace,
+            connections,
             ..
         } = self;
         let stopping = CancellationToken::new();
@@ -295,9 +311,9 @@ impl Bound {
             drained.await;
             let _ = drained_tx.send(());
         });
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        let serving = axum::serve(listener, service)
-            .with_graceful_shutdown(async move { stopping.cancelled().await });
+        let serving = crate::listen::serve(listener, router, connections, async move {
+            stopping.cancelled().await
+        });
         // Connections end once their request (or stream) does; a client that
         // keeps one open after its streams were closed gets 5 more seconds.
         let deadline = async {
@@ -308,7 +324,7 @@ impl Bound {
             }
         };
         tokio::select! {
-            result = serving.into_future() => result.map_err(HttpError::Serve),
+            result = serving => result.map_err(HttpError::Serve),
             () = deadline => {
                 tracing::warn!("connections still open after shutdown; closing them");
                 Ok(())
@@ -337,11 +353,10 @@ fn parse_url(what: &'static str, value: &str) -> Result<url::Url, HttpError> {
 async fn metadata_route(
     State(shared): State<Arc<Shared>>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
-    let decision = shared
-        .limiter
-        .check(&ratelimit::Bucket::Ip(peer.ip()))
-        .await;
+    let ip = shared.proxies.client(peer.ip(), &headers);
+    let decision = shared.limiter.check(&ratelimit::Bucket::Ip(ip)).await;
     if !decision.allowed {
         return decision.rejection();
     }

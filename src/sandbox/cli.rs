@@ -29,6 +29,8 @@ pub struct SandboxCommand {
     /// Let Quick Setup and webhooks reach private and loopback addresses.
     #[arg(long)]
     allow_private_urls: bool,
+    #[command(flatten)]
+    connections: crate::listen::ConnectionArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -79,6 +81,7 @@ impl SandboxCommand {
         let options = SandboxOptions {
             rate_limit_per_min: self.rate_limit,
             allow_private_urls: self.allow_private_urls,
+            connections: self.connections.limits(),
             ..SandboxOptions::new(db)
         };
         // The error's Display already carries its cause.

@@ -75,6 +75,8 @@ pub struct SandboxOptions {
     /// Lifetime of the OAuth access tokens the sandbox issues (refresh
     /// tokens last 30 days).
     pub access_token_ttl: std::time::Duration,
+    /// Connection cap, header and idle timeouts.
+    pub connections: crate::listen::ConnectionLimits,
 }
 
 impl SandboxOptions {
@@ -86,6 +88,7 @@ impl SandboxOptions {
             rate_limit_per_min: 100,
             allow_private_urls: false,
             access_token_ttl: oauth::DEFAULT_ACCESS_TOKEN_TTL,
+            connections: crate::listen::ConnectionLimits::default(),
         }
     }
 }
@@ -203,7 +206,7 @@ pub async fn start(
     // known once bound (the port may have been 0).
     let issuer = format!("http://{addr}");
     let app = server::new_app(store.clone(), &options, issuer);
-    server::spawn(app, listener);
+    server::spawn(app, listener, options.connections);
     tracing::info!(%addr, created = opened.created, "sandbox gateway listening");
     Ok(RunningSandbox {
         addr,

@@ -26,6 +26,7 @@ use super::db::Store;
 use super::errors::ApiError;
 use super::routes::{agents, calls, campaigns, contacts, deals, phone_numbers, platform, webhooks};
 use super::{SandboxOptions, SharedApp};
+use crate::listen::ConnectionLimits;
 use crate::ratelimit::{Bucket, Limits, RateLimiter};
 
 /// Everything a handler or background task needs.
@@ -121,13 +122,14 @@ pub fn router(app: SharedApp) -> Router {
         .with_state(app)
 }
 
-/// Serve in the background.
-pub fn spawn(app: SharedApp, listener: tokio::net::TcpListener) {
+/// Serve in the background, within `connections` ([`crate::listen`]).
+pub fn spawn(app: SharedApp, listener: tokio::net::TcpListener, connections: ConnectionLimits) {
     super::webhooks::spawn_worker(app.clone());
     super::dialer::resume(app.clone());
-    let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+    let router = router(app);
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, service).await {
+        let forever = std::future::pending();
+        if let Err(e) = crate::listen::serve(listener, router, connections, forever).await {
             tracing::error!(error = %e, "sandbox gateway stopped");
         }
     });
@@ -198,11 +200,13 @@ async fn pipeline(State(app): State<SharedApp>, mut req: Request, next: Next) ->
 /// documented 30:100 ratio to it (30 a minute by default).
 fn limits(per_min: u32) -> Limits {
     let per_workspace = per_min.max(1);
+    let per_ip = u32::try_from((u64::from(per_workspace) * 30).div_ceil(100))
+        .unwrap_or(u32::MAX)
+        .max(1);
     Limits {
         per_workspace,
-        per_ip: u32::try_from((u64::from(per_workspace) * 30).div_ceil(100))
-            .unwrap_or(u32::MAX)
-            .max(1),
+        per_ip,
+        per_ip_verify: per_ip,
     }
 }
 

@@ -104,8 +104,9 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
         assert_eq!(m["bearer_methods_supported"], json!(["header"]));
     }
 
-    // A valid key: the first sight of it is paid from the IP's budget (it
-    // is unauthenticated until introspection says otherwise).
+    // A valid key: the first sight of it is paid from the IP's verification
+    // budget (it is unauthenticated until introspection says otherwise), not
+    // from the public one.
     let (status, h, body) = call_stateless(
         &http,
         &server.url,
@@ -154,8 +155,14 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
         "Forbidden: Host header is not allowed"
     );
 
-    // The IP's onboarding budget (8) is spent by now: 429 with the body of
-    // the error reference and a Retry-After that agrees with it.
+    // Well-formed credentials not verified yet (the key's first sight and
+    // TEST_KEY) paid from the separate verification budget, so the IP's
+    // onboarding budget (8) has one request left; then it is spent.
+    let r = post_init(&http, &server.url, None, None).await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(header(r.headers(), "x-ratelimit-remaining"), "0");
+    // 429 with the body of the error reference and a Retry-After that
+    // agrees with it.
     let r = post_init(&http, &server.url, None, None).await;
     assert_eq!(r.status(), 429);
     let retry: u64 = header(r.headers(), "retry-after").parse().unwrap();

@@ -3,7 +3,7 @@
 mod common;
 
 mod adversarial;
-
+mod adversarial_conn;
 mod cli;
 mod clients;
 mod errors;
