@@ -39,4 +39,6 @@ pub mod sandbox;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(any(feature = "http", feature = "sandbox"))]
+pub mod origin;
+#[cfg(any(feature = "http", feature = "sandbox"))]
 pub mod ratelimit;

@@ -4,7 +4,7 @@
 //! SSE streams) and 2026-07-28 stateless requests alike. Around it this
 //! module adds what a hosted endpoint needs and rmcp leaves to the host:
 //! per-request credentials ([`credentials`]), the documented rate limits
-//! ([`crate::ratelimit`], shared with the sandbox), DNS-rebinding protection ([`origin`]), the exact error
+//! ([`crate::ratelimit`], shared with the sandbox), DNS-rebinding protection ([`crate::origin`], shared with the sandbox), the exact error
 //! bodies of the error reference ([`gate`]), RFC 9728 Protected Resource
 //! Metadata, a health endpoint, and a graceful shutdown that lets in-flight
 //! calls finish.
@@ -17,7 +17,6 @@
 
 mod credentials;
 mod gate;
-mod origin;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -34,9 +33,10 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use crate::origin;
 use crate::ratelimit;
 pub use crate::ratelimit::{Limits, RateLimiter};
-pub use credentials::{Caller, Rejection, Resolver};
+pub use credentials::{Caller, ClientCredentials, Rejection, Resolver};
 
 use crate::auth::Timeouts;
 use crate::registry::Registry;
@@ -66,6 +66,8 @@ pub struct HttpOptions {
     pub request_timeout: Duration,
     /// On shutdown, how long in-flight requests may take to finish.
     pub shutdown_grace: Duration,
+    /// This server's confidential client for token exchange.
+    pub oauth_client: Option<ClientCredentials>,
 }
 
 impl HttpOptions {
@@ -83,6 +85,7 @@ impl HttpOptions {
             max_body_bytes: crate::stdio::MAX_LINE,
             request_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(30),
+            oauth_client: None,
         }
     }
 }
@@ -181,7 +184,13 @@ pub async fn bind(
         Some(url) => RateLimiter::redis(url, options.limits).await?,
         None => RateLimiter::in_memory(options.limits),
     };
-    let resolver = Resolver::new(gateway_url, &authorization_server, &public, timeouts)?;
+    let resolver = Resolver::new(
+        gateway_url,
+        &authorization_server,
+        &public,
+        options.oauth_client.clone(),
+        timeouts,
+    )?;
     let origin = public_url.origin().ascii_serialization();
     let resource_path = public_url.path().trim_end_matches('/');
     let resource_metadata_url =

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod adversarial_oauth;
 mod cli;
 mod clients;
 mod errors;
