@@ -365,6 +365,8 @@ async fn serve_http(top: ServeArgs, args: HttpArgs) -> anyhow::Result<()> {
         );
     }
     let timeouts = configured.timeouts();
+    // With --sandbox and no credentials given, provisioned below.
+    #[cfg_attr(not(feature = "sandbox"), allow(unused_mut))]
     let mut oauth_client = args
         .oauth_client_id
         .clone()
