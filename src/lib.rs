@@ -49,4 +49,6 @@ pub mod http;
 #[cfg(any(feature = "http", feature = "sandbox"))]
 pub mod listen;
 #[cfg(any(feature = "http", feature = "sandbox"))]
+pub mod origin;
+#[cfg(any(feature = "http", feature = "sandbox"))]
 pub mod ratelimit;

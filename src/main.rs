@@ -62,6 +62,22 @@ struct ServeArgs {
     #[cfg(feature = "sandbox")]
     #[arg(long, requires = "sandbox")]
     allow_private_urls: bool,
+    /// Let the stdio server's embedded sandbox also serve its OAuth
+    /// authorization server (`http --sandbox` always does); the consent link
+    /// is printed on stderr.
+    #[cfg(feature = "sandbox")]
+    #[arg(long, requires = "sandbox")]
+    sandbox_oauth: bool,
+    /// The embedded sandbox's OAuth consent key [default: a random one].
+    #[cfg(feature = "sandbox")]
+    #[arg(
+        long,
+        value_name = "KEY",
+        requires = "sandbox",
+        env = "SMARTALEX_SANDBOX_CONSENT_KEY",
+        hide_env_values = true
+    )]
+    consent_key: Option<String>,
 }
 
 impl ServeArgs {
@@ -76,6 +92,10 @@ impl ServeArgs {
             db: sub.db.or(self.db),
             #[cfg(feature = "sandbox")]
             allow_private_urls: self.allow_private_urls || sub.allow_private_urls,
+            #[cfg(feature = "sandbox")]
+            sandbox_oauth: self.sandbox_oauth || sub.sandbox_oauth,
+            #[cfg(feature = "sandbox")]
+            consent_key: sub.consent_key.or(self.consent_key),
         }
     }
 }
@@ -175,6 +195,20 @@ struct HttpArgs {
     /// Answer 504 to a request still running after this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     request_timeout: u64,
+    /// This server's confidential client at the authorization server, used
+    /// to exchange OAuth tokens (RFC 8693) [with --sandbox: provisioned
+    /// automatically].
+    #[arg(long, value_name = "ID", env = "SMARTALEX_OAUTH_CLIENT_ID")]
+    oauth_client_id: Option<String>,
+    /// The secret of --oauth-client-id.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "SMARTALEX_OAUTH_CLIENT_SECRET",
+        hide_env_values = true,
+        requires = "oauth_client_id"
+    )]
+    oauth_client_secret: Option<String>,
     #[command(flatten)]
     serve: ServeArgs,
 }
@@ -270,10 +304,8 @@ async fn registry(serve: &ServeArgs) -> anyhow::Result<Registry> {
         Selection::new(serve.read_only, serve.tools.clone()).map_err(anyhow::Error::msg)?;
     #[cfg(feature = "sandbox")]
     if serve.sandbox {
-        return Ok(Registry::new(
-            &selection,
-            embedded_sandbox(serve, 100).await?,
-        ));
+        let running = embedded_sandbox(serve, 100, serve.sandbox_oauth).await?;
+        return Ok(Registry::new(&selection, sandbox_gateway(&running)?));
     }
     let gateway = Gateway::from_env();
     match gateway.key() {
@@ -293,33 +325,45 @@ async fn registry(serve: &ServeArgs) -> anyhow::Result<Registry> {
     Ok(Registry::new(&selection, gateway))
 }
 
-/// Start the sandbox gateway in this process and a gateway handle to it.
+/// Start the sandbox gateway in this process (its OAuth authorization
+/// server only if `oauth`; then the consent link goes to stderr).
 #[cfg(feature = "sandbox")]
-async fn embedded_sandbox(serve: &ServeArgs, rate_limit_per_min: u32) -> anyhow::Result<Gateway> {
-    {
-        let db = match serve.db.as_deref() {
-            Some(":memory:") => Db::Memory,
-            Some(path) => Db::Path(PathBuf::from(path)),
-            None => Db::Path(sandbox::default_db_path()),
-        };
-        let options = SandboxOptions {
-            rate_limit_per_min,
-            allow_private_urls: serve.allow_private_urls,
-            ..SandboxOptions::new(db)
-        };
-        let listen: SocketAddr = ([127, 0, 0, 1], 0).into();
-        let running = sandbox::start(listen, options)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .context("starting the embedded sandbox")?;
-        let key = ApiKey::parse(&running.api_key).context("the sandbox minted a malformed key")?;
-        tracing::info!(addr = %running.addr, "embedded sandbox gateway ready");
-        Ok(Gateway::new(
-            format!("http://{}", running.addr),
-            KeyState::Valid(key),
-            Timeouts::default(),
-        ))
-    }
+async fn embedded_sandbox(
+    serve: &ServeArgs,
+    rate_limit_per_min: u32,
+    oauth: bool,
+) -> anyhow::Result<sandbox::RunningSandbox> {
+    let db = match serve.db.as_deref() {
+        Some(":memory:") => Db::Memory,
+        Some(path) => Db::Path(PathBuf::from(path)),
+        None => Db::Path(sandbox::default_db_path()),
+    };
+    let options = SandboxOptions {
+        rate_limit_per_min,
+        allow_private_urls: serve.allow_private_urls,
+        oauth,
+        consent_key: serve.consent_key.clone(),
+        ..SandboxOptions::new(db)
+    };
+    let listen: SocketAddr = ([127, 0, 0, 1], 0).into();
+    let running = sandbox::start(listen, options)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("starting the embedded sandbox")?;
+    sandbox::cli::print_consent_link(&running);
+    tracing::info!(addr = %running.addr, oauth, "embedded sandbox gateway ready");
+    Ok(running)
+}
+
+/// A gateway handle on an embedded sandbox, with its key.
+#[cfg(feature = "sandbox")]
+fn sandbox_gateway(running: &sandbox::RunningSandbox) -> anyhow::Result<Gateway> {
+    let key = ApiKey::parse(&running.api_key).context("the sandbox minted a malformed key")?;
+    Ok(Gateway::new(
+        running.url(),
+        KeyState::Valid(key),
+        Timeouts::default(),
+    ))
 }
 
 /// `smartalex-mcp http`: every request brings its own credential, so the
@@ -338,19 +382,45 @@ async fn serve_http(top: ServeArgs, args: HttpArgs) -> anyhow::Result<()> {
         );
     }
     let timeouts = configured.timeouts();
+    // With --sandbox and no credentials given, provisioned below.
+    #[cfg_attr(not(feature = "sandbox"), allow(unused_mut))]
+    let mut oauth_client = args
+        .oauth_client_id
+        .clone()
+        .map(|id| http::ClientCredentials {
+            client_id: id,
+            client_secret: args.oauth_client_secret.clone().unwrap_or_default(),
+        });
     #[cfg(feature = "sandbox")]
-    let gateway_url = if serve.sandbox {
+    let embedded = if serve.sandbox {
         // The gateway must not refuse what the endpoint in front of it allows.
         let limit = match args.rate_limit {
             0 => u32::MAX,
             n => n.max(100),
         };
-        embedded_sandbox(&serve, limit).await?.base_url().to_owned()
+        let running = embedded_sandbox(&serve, limit, true).await?;
+        // This process is the resource server its sandbox exchanges tokens
+        // for: it provisions its own client once its public URL is known.
+        oauth_client.get_or_insert_with(|| http::ClientCredentials {
+            client_id: format!("smartalex-mcp-http-{}", running.addr.port()),
+            client_secret: sandbox::new_secret(),
+        });
+        Some(running)
     } else {
-        configured.base_url().to_owned()
+        None
+    };
+    #[cfg(feature = "sandbox")]
+    let gateway_url = match &embedded {
+        Some(running) => running.url(),
+        None => configured.base_url().to_owned(),
     };
     #[cfg(not(feature = "sandbox"))]
     let gateway_url = configured.base_url().to_owned();
+    if oauth_client.is_none() {
+        tracing::warn!(
+            "no --oauth-client-id: OAuth access tokens cannot be exchanged and will be refused (API keys work)"
+        );
+    }
     let registry = Arc::new(Registry::new(
         &selection,
         Gateway::new(gateway_url.clone(), KeyState::Missing, timeouts),
@@ -372,9 +442,22 @@ async fn serve_http(top: ServeArgs, args: HttpArgs) -> anyhow::Result<()> {
     options.redis_url = args.redis_url;
     options.max_body_bytes = args.max_body_bytes;
     options.request_timeout = std::time::Duration::from_secs(args.request_timeout.max(1));
+    options.oauth_client = oauth_client.clone();
     let bound = http::bind(options, registry, &gateway_url, timeouts)
         .await
         .context("starting the HTTP server")?;
+    #[cfg(feature = "sandbox")]
+    if let (Some(running), Some(client)) = (&embedded, &oauth_client) {
+        running
+            .provision_exchange_client(&sandbox::ExchangeClient {
+                client_id: client.client_id.clone(),
+                client_secret: client.client_secret.clone(),
+                audiences: vec![bound.url.clone()],
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("provisioning this server's OAuth client in the embedded sandbox")?;
+    }
     // The one line a script (or a test) waits for; logs are opt-in.
     eprintln!(
         "smartalex-mcp {}: serving MCP at {} (gateway {gateway_url})",

@@ -10,7 +10,11 @@
 //!   introspected audience must be this server's resource URL (RFC 8707), or
 //!   the request is refused. Such a token is never forwarded: it is exchanged
 //!   (RFC 8693) for a token whose audience is the gateway, and that one is
-//!   used.
+//!   used. The exchange authenticates this server as its confidential client
+//!   (`--oauth-client-id`/`--oauth-client-secret`, HTTP Basic): the
+//!   authorization server exchanges only for a client provisioned for this
+//!   server's URL, so a token minted for anyone else cannot be laundered
+//!   into a gateway token.
 //!
 //! Verdicts are cached by the SHA-256 of the bearer for at most a minute
 //! (never past the token's expiry), so a busy client costs one introspection
@@ -87,9 +91,25 @@ pub enum Known {
     Unverified,
 }
 
+/// This server's confidential client at the authorization server.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientCredentials {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Resolves bearers to callers, with a cache.
 pub struct Resolver {
     gateway_url: String,
+    client: Option<ClientCredentials>,
     authorization_server: String,
     resource: String,
     timeouts: Timeouts,
@@ -151,10 +171,13 @@ impl Resolver {
     /// `gateway_url`: where tools are called. `authorization_server`: the
     /// issuer whose `/oauth/introspect` and `/oauth/token` vouch for bearers.
     /// `resource`: this server's own URL, the audience its tokens must have.
+    /// `client`: how this server authenticates its token exchanges (without
+    /// one, the authorization server will refuse them).
     pub fn new(
         gateway_url: &str,
         authorization_server: &str,
         resource: &str,
+        client: Option<ClientCredentials>,
         timeouts: Timeouts,
     ) -> Result<Self, reqwest::Error> {
         let mut builder = reqwest::Client::builder()
@@ -167,6 +190,7 @@ impl Resolver {
         }
         Ok(Resolver {
             gateway_url: gateway_url.trim_end_matches('/').to_owned(),
+            client,
             authorization_server: authorization_server.trim_end_matches('/').to_owned(),
             resource: resource.to_owned(),
             timeouts,
@@ -332,20 +356,39 @@ impl Resolver {
 
     async fn exchange(&self, subject: &str) -> Result<Exchanged, Rejection> {
         let url = format!("{}/oauth/token", self.authorization_server);
-        let response = self
-            .http
-            .post(&url)
-            .header(CONTENT_TYPE, FORM)
-            .body(form(&[
-                ("grant_type", TOKEN_EXCHANGE),
-                ("subject_token", subject),
-                ("subject_token_type", ACCESS_TOKEN_TYPE),
-                ("resource", self.gateway_url.as_str()),
-            ]))
+        let mut request = self.http.post(&url).header(CONTENT_TYPE, FORM).body(form(&[
+            ("grant_type", TOKEN_EXCHANGE),
+            ("subject_token", subject),
+            ("subject_token_type", ACCESS_TOKEN_TYPE),
+            ("resource", self.gateway_url.as_str()),
+        ]));
+        if let Some(client) = &self.client {
+            // RFC 6749 §2.3.1: both parts form-encoded before Basic.
+            request = request.basic_auth(
+                form_encode(&client.client_id),
+                Some(form_encode(&client.client_secret)),
+            );
+        }
+        let response = request
             .send()
             .await
             .map_err(|e| unavailable("token exchange", &e))?;
         let status = response.status();
+        if status == reqwest::StatusCode::TOO_MANY_REQUESTS
+            || status == reqwest::StatusCode::UNAUTHORIZED
+        {
+            // Our own budget or our own credentials, not the caller's token:
+            // a 503 to retry (and a log line to fix), not a 401.
+            return Err(Rejection::Unavailable(format!(
+                "token exchange answered HTTP {}{}",
+                status.as_u16(),
+                if status == reqwest::StatusCode::UNAUTHORIZED {
+                    " (check --oauth-client-id and --oauth-client-secret)"
+                } else {
+                    ""
+                }
+            )));
+        }
         if status.is_client_error() {
             // Revoked or expired between introspection and exchange. The
             // error body is RFC 6749's `error`/`error_description`: no secrets.
@@ -412,6 +455,11 @@ fn form(pairs: &[(&str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish()
+}
+
+/// One value, `application/x-www-form-urlencoded`.
+fn form_encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 fn unavailable(what: &str, e: &reqwest::Error) -> Rejection {

@@ -6,7 +6,8 @@
 //! per-request credentials ([`credentials`]), the documented rate limits
 //! ([`crate::ratelimit`], shared with the sandbox) keyed on the client's
 //! address even behind a reverse proxy ([`client_ip`]), bounded connections
-//! ([`crate::listen`]), DNS-rebinding protection ([`origin`]), the exact error
+//! ([`crate::listen`]), DNS-rebinding protection ([`crate::origin`], shared
+//! with the sandbox), the exact error
 //! bodies of the error reference ([`gate`]), RFC 9728 Protected Resource
 //! Metadata, a health endpoint, and a graceful shutdown that lets in-flight
 //! calls finish.
@@ -20,7 +21,6 @@
 mod client_ip;
 mod credentials;
 mod gate;
-mod origin;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -38,10 +38,11 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 pub use crate::listen::ConnectionLimits;
+use crate::origin;
 use crate::ratelimit;
 pub use crate::ratelimit::{Limits, RateLimiter};
 pub use client_ip::{Cidr, CidrError, ForwardedHeader, TrustedProxies};
-pub use credentials::{Caller, Rejection, Resolver};
+pub use credentials::{Caller, ClientCredentials, Rejection, Resolver};
 
 use crate::auth::Timeouts;
 use crate::registry::Registry;
@@ -75,6 +76,8 @@ pub struct HttpOptions {
     pub connections: ConnectionLimits,
     /// Reverse proxies whose forwarding header names the client.
     pub trusted_proxies: TrustedProxies,
+    /// This server's confidential client for token exchange.
+    pub oauth_client: Option<ClientCredentials>,
 }
 
 impl HttpOptions {
@@ -94,6 +97,7 @@ impl HttpOptions {
             shutdown_grace: Duration::from_secs(30),
             connections: ConnectionLimits::default(),
             trusted_proxies: TrustedProxies::default(),
+            oauth_client: None,
         }
     }
 }
@@ -194,7 +198,13 @@ pub async fn bind(
         Some(url) => RateLimiter::redis(url, options.limits).await?,
         None => RateLimiter::in_memory(options.limits),
     };
-    let resolver = Resolver::new(gateway_url, &authorization_server, &public, timeouts)?;
+    let resolver = Resolver::new(
+        gateway_url,
+        &authorization_server,
+        &public,
+        options.oauth_client.clone(),
+        timeouts,
+    )?;
     let origin = public_url.origin().ascii_serialization();
     let resource_path = public_url.path().trim_end_matches('/');
     let resource_metadata_url =

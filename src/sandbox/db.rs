@@ -21,6 +21,13 @@
 //! `:memory:` databases are one shared-cache database with a single working
 //! connection (plus an idle anchor that keeps it alive if a worker dies).
 //!
+//! # Privacy
+//! The database holds contacts, transcripts and OAuth state: it is created
+//! `0600` (its directory, if created here, `0700`) before SQLite opens it,
+//! and an existing file is narrowed to `0600` on open. SQLite gives the
+//! `-wal` and `-shm` files the database's mode; they are narrowed too, in
+//! case an older build left them wider.
+//!
 //! # Migrations
 //! Versioned SQL files in `migrations/`, applied in order inside one
 //! transaction; `PRAGMA user_version` records the last one applied. A
@@ -88,11 +95,15 @@ impl Store {
         let (target, pool_size) = match db {
             Db::Path(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|source| SandboxError::CreateDir {
+                    private_dir(dir).map_err(|source| SandboxError::CreateDir {
                         path: dir.to_path_buf(),
                         source,
                     })?;
                 }
+                private_file(path).map_err(|source| SandboxError::Create {
+                    path: path.clone(),
+                    source,
+                })?;
                 (Target::File(path.clone()), FILE_POOL_SIZE)
             }
             Db::Memory => (
@@ -117,6 +128,13 @@ impl Store {
             first
                 .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
                 .map_err(open_error)?;
+        }
+        if let Target::File(path) = &target {
+            for suffix in ["-wal", "-shm"] {
+                let mut side = path.clone().into_os_string();
+                side.push(suffix);
+                narrow(std::path::Path::new(&side));
+            }
         }
         let created = migrate(&mut first)?;
         let store = Store {
@@ -196,6 +214,45 @@ impl Store {
     }
 }
 
+/// Create `dir` (and its parents) as `0700` where this process creates it.
+fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Create the database file `0600` if it is new; narrow it if it exists.
+fn private_file(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?;
+    narrow(path);
+    Ok(())
+}
+
+/// `chmod 0600` an existing file; a file this user does not own is left
+/// alone (and logged), not an error.
+fn narrow(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::metadata(path) else {
+            return;
+        };
+        if meta.permissions().mode() & 0o077 != 0
+            && let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        {
+            tracing::warn!(path = %path.display(), error = %e, "cannot make the sandbox database private");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
 fn write_tx<T>(
     conn: &mut Connection,
     f: impl FnOnce(&Transaction<'_>) -> Result<T, ApiError>,
@@ -254,6 +311,30 @@ fn migrate(conn: &mut Connection) -> Result<bool, SandboxError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn database_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("new/x.db");
+        let (store, _) = Store::open(&Db::Path(path.clone())).expect("open");
+        store
+            .write_blocking(|tx| Ok(tx.execute_batch("CREATE TABLE t (x)")?))
+            .expect("write");
+        let mode = |p: &std::path::Path| {
+            std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
+        };
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.path().join("new")), 0o700);
+        for side in ["x.db-wal", "x.db-shm"] {
+            assert_eq!(mode(&dir.path().join("new").join(side)), 0o600, "{side}");
+        }
+        drop(store);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        Store::open(&Db::Path(path.clone())).expect("reopen");
+        assert_eq!(mode(&path), 0o600, "an existing database is narrowed");
+    }
 
     #[test]
     fn migrations_are_ordered_and_apply_once() {

@@ -77,11 +77,30 @@ pub struct SandboxOptions {
     pub access_token_ttl: std::time::Duration,
     /// Connection cap, header and idle timeouts.
     pub connections: crate::listen::ConnectionLimits,
+    /// Serve the OAuth authorization server (`/oauth/…`). The stdio server's
+    /// embedded sandbox leaves it off unless asked (`--sandbox-oauth`).
+    pub oauth: bool,
+    /// The operator's consent key: whoever presents it (through the consent
+    /// link) may approve authorization requests. `None`: a random one.
+    pub consent_key: Option<String>,
+    /// More `Host` values to answer besides loopback names and the bound
+    /// address (names, or `host:port`).
+    pub allowed_hosts: Vec<String>,
+    /// More browser origins to accept besides loopback ones.
+    pub allowed_origins: Vec<String>,
+    /// Requests per minute per IP to `/oauth/register`, `/oauth/authorize`
+    /// and `/oauth/token` (`0`: unlimited). A confidential client's token
+    /// exchanges count against the client instead, at `rate_limit_per_min`.
+    pub oauth_rate_limit_per_min: u32,
+    /// How often, at most, expired authorization requests, codes and tokens
+    /// are deleted (checked on OAuth requests).
+    pub oauth_purge_interval: std::time::Duration,
 }
 
 impl SandboxOptions {
     /// The documented defaults: 100 requests/min, public addresses only,
-    /// 15-minute OAuth access tokens.
+    /// OAuth on with a random consent key, 15-minute OAuth access tokens,
+    /// 30 OAuth requests/min per IP.
     pub fn new(db: Db) -> Self {
         SandboxOptions {
             db,
@@ -89,6 +108,12 @@ impl SandboxOptions {
             allow_private_urls: false,
             access_token_ttl: oauth::DEFAULT_ACCESS_TOKEN_TTL,
             connections: crate::listen::ConnectionLimits::default(),
+            oauth: true,
+            consent_key: None,
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            oauth_rate_limit_per_min: oauth::DEFAULT_RATE_LIMIT_PER_MIN,
+            oauth_purge_interval: oauth::DEFAULT_PURGE_INTERVAL,
         }
     }
 }
@@ -100,6 +125,11 @@ pub enum SandboxError {
     Open {
         path: PathBuf,
         source: rusqlite::Error,
+    },
+    #[error("cannot create sandbox database {}: {source}", path.display())]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
     },
     #[error("cannot create directory {}: {source}", path.display())]
     CreateDir {
@@ -137,6 +167,8 @@ pub struct RunningSandbox {
     pub api_key: String,
     store: db::Store,
     created: bool,
+    /// `None` when OAuth is off.
+    consent_key: Option<String>,
 }
 
 impl std::fmt::Debug for RunningSandbox {
@@ -145,6 +177,7 @@ impl std::fmt::Debug for RunningSandbox {
             .field("addr", &self.addr)
             .field("api_key", &auth::display_prefix(&self.api_key))
             .field("created", &self.created)
+            .field("oauth", &self.consent_key.is_some())
             .finish()
     }
 }
@@ -167,6 +200,63 @@ impl RunningSandbox {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
+
+    /// The operator's consent key (`None` when OAuth is off). Print it only
+    /// where the operator reads (stderr), never on stdout or in a log.
+    pub fn consent_key(&self) -> Option<&str> {
+        self.consent_key.as_deref()
+    }
+
+    /// The link the operator opens once in the browser that will approve
+    /// authorization requests (`None` when OAuth is off).
+    pub fn consent_url(&self) -> Option<String> {
+        self.consent_key
+            .as_deref()
+            .map(|key| oauth::operator::consent_url(&self.url(), key))
+    }
+
+    /// Register (or update) a confidential client that may exchange (RFC
+    /// 8693) access tokens whose audience is one of `audiences` for gateway
+    /// tokens, authenticating with HTTP Basic `client_id:client_secret`.
+    /// This is how a resource server — `smartalex-mcp http` — is allowed to
+    /// exchange; dynamic registration cannot grant it.
+    pub async fn provision_exchange_client(
+        &self,
+        client: &ExchangeClient,
+    ) -> Result<(), SandboxError> {
+        oauth::exchange::provision(&self.store, client).await
+    }
+}
+
+/// A resource server's credentials at the sandbox's token endpoint, and the
+/// token audiences (its own public URL) it may exchange.
+#[derive(Clone)]
+pub struct ExchangeClient {
+    pub client_id: String,
+    pub client_secret: String,
+    pub audiences: Vec<String>,
+}
+
+impl std::fmt::Debug for ExchangeClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExchangeClient")
+            .field("client_id", &self.client_id)
+            .field("audiences", &self.audiences)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new random secret (64 hex characters of OS randomness), e.g. for an
+/// exchange client's `client_secret`.
+pub fn new_secret() -> String {
+    oauth::new_secret()
+}
+
+/// Provision an exchange client in the database at `path` (the CLI's
+/// `sandbox client`; safe while a sandbox serves it).
+pub fn provision_exchange_client(path: &Path, client: &ExchangeClient) -> Result<(), SandboxError> {
+    let (store, _) = db::Store::open(&Db::Path(path.to_path_buf()))?;
+    oauth::exchange::provision_blocking(&store, client)
 }
 
 /// The workspace that `start` mints its key for.
@@ -205,7 +295,12 @@ pub async fn start(
     // The OAuth issuer, and the gateway's own resource identifier: only
     // known once bound (the port may have been 0).
     let issuer = format!("http://{addr}");
-    let app = server::new_app(store.clone(), &options, issuer);
+    let consent_key = match (&options.oauth, &options.consent_key) {
+        (false, _) => None,
+        (true, Some(key)) => Some(oauth::operator::check_key(key).map_err(SandboxError::Setup)?),
+        (true, None) => Some(oauth::new_secret()),
+    };
+    let app = server::new_app(store.clone(), &options, issuer, consent_key.as_deref());
     server::spawn(app, listener, options.connections);
     tracing::info!(%addr, created = opened.created, "sandbox gateway listening");
     Ok(RunningSandbox {
@@ -213,6 +308,7 @@ pub async fn start(
         api_key,
         store,
         created: opened.created,
+        consent_key,
     })
 }
 

@@ -1,6 +1,11 @@
 //! The HTTP side: the route table and the pipeline every request goes through.
 //!
-//! Pipeline, in order: authenticate (401) → count against the rate limit
+//! Before anything, every route — the API and the OAuth authorization
+//! server alike — checks `Host` and `Origin` ([`crate::origin`]): a page
+//! that rebinds a DNS name to the sandbox's loopback port gets 403, not an
+//! answer.
+//!
+//! API pipeline, in order: authenticate (401) → count against the rate limit
 //! (429; the workspace's bucket, or the caller's IP without a valid key) →
 //! route (unknown method or path → 404 `No route found for …`) → handler.
 //! Every response, errors included, leaves with `X-RateLimit-Limit`,
@@ -24,9 +29,11 @@ use tokio::sync::Notify;
 use super::auth::Authenticator;
 use super::db::Store;
 use super::errors::ApiError;
+use super::oauth::operator::Operator;
 use super::routes::{agents, calls, campaigns, contacts, deals, phone_numbers, platform, webhooks};
 use super::{SandboxOptions, SharedApp};
 use crate::listen::ConnectionLimits;
+use crate::origin::Origins;
 use crate::ratelimit::{Bucket, Limits, RateLimiter};
 
 /// Everything a handler or background task needs.
@@ -40,6 +47,14 @@ pub struct AppInner {
     pub issuer: String,
     /// Lifetime of issued OAuth access tokens.
     pub access_token_ttl: std::time::Duration,
+    /// The `Host`/`Origin` values every route answers.
+    pub origins: Origins,
+    /// Who may approve authorization requests; `None` when OAuth is off.
+    pub operator: Option<Operator>,
+    /// Per-IP budget of the OAuth endpoints (per client for exchanges).
+    pub oauth_limiter: RateLimiter,
+    /// When expired OAuth rows were last deleted, and how often to.
+    pub oauth_purge: super::oauth::purge::Schedule,
     pub started: Instant,
     /// Wakes the webhook delivery worker when new deliveries are queued.
     pub deliveries: Notify,
@@ -57,7 +72,34 @@ impl std::fmt::Debug for AppInner {
 }
 
 /// The state shared by the router and the background tasks.
-pub fn new_app(store: Store, options: &SandboxOptions, issuer: String) -> SharedApp {
+pub fn new_app(
+    store: Store,
+    options: &SandboxOptions,
+    issuer: String,
+    consent_key: Option<&str>,
+) -> SharedApp {
+    let issuer_url = url::Url::parse(&issuer).ok();
+    let listening_on_loopback = issuer_url
+        .as_ref()
+        .and_then(|u| u.host_str())
+        .is_some_and(|h| h == "127.0.0.1" || h == "[::1]" || h == "localhost");
+    // The bound address is the issuer; a sandbox on 0.0.0.0 answers its
+    // own address and loopback names, and others only with --allow-host.
+    let origins = match &issuer_url {
+        Some(url) => Origins::new(
+            url,
+            &options.allowed_hosts,
+            &options.allowed_origins,
+            listening_on_loopback,
+        ),
+        None => Origins::new(
+            &url::Url::parse("http://127.0.0.1/").expect("a literal URL"),
+            &options.allowed_hosts,
+            &options.allowed_origins,
+            true,
+        ),
+    };
+    let port = issuer_url.as_ref().and_then(url::Url::port).unwrap_or(80);
     Arc::new(AppInner {
         auth: Authenticator::new(store.clone(), issuer.clone()),
         store,
@@ -65,6 +107,13 @@ pub fn new_app(store: Store, options: &SandboxOptions, issuer: String) -> Shared
         allow_private_urls: options.allow_private_urls,
         issuer,
         access_token_ttl: options.access_token_ttl,
+        origins,
+        operator: consent_key.map(|key| Operator::new(key, port)),
+        oauth_limiter: RateLimiter::in_memory(Limits {
+            per_ip: options.oauth_rate_limit_per_min,
+            ..limits(options.rate_limit_per_min)
+        }),
+        oauth_purge: super::oauth::purge::Schedule::new(options.oauth_purge_interval),
         started: Instant::now(),
         deliveries: Notify::new(),
         http: OnceLock::new(),
@@ -86,7 +135,7 @@ impl AppInner {
 /// The route table: every operation of `openapi/gateway.yaml`, behind the
 /// pipeline, and beside it the OAuth authorization server, which is not.
 pub fn router(app: SharedApp) -> Router {
-    Router::new()
+    let api = Router::new()
         .route("/contacts", get(contacts::list).post(contacts::create))
         .route("/contacts/{id}", get(contacts::get).patch(contacts::update))
         .route("/agents", get(agents::list).post(agents::create_advanced))
@@ -115,11 +164,36 @@ pub fn router(app: SharedApp) -> Router {
         .route("/platform/status", get(platform::status))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
-        .layer(middleware::from_fn_with_state(app.clone(), pipeline))
-        // Merged after `layer`, so the authorization server's routes skip
-        // the API's authentication and rate limit.
-        .merge(super::oauth::router())
+        .layer(middleware::from_fn_with_state(app.clone(), pipeline));
+    // Merged after `layer`, so the authorization server's routes skip the
+    // API's authentication and rate limit (they have their own).
+    let routes = if app.operator.is_some() {
+        api.merge(super::oauth::router(app.clone()))
+    } else {
+        api
+    };
+    routes
+        .layer(middleware::from_fn_with_state(app.clone(), check_origin))
         .with_state(app)
+}
+
+/// DNS-rebinding protection for every route: 403 before anything else.
+async fn check_origin(State(app): State<SharedApp>, req: Request, next: Next) -> Response {
+    match app.origins.check(req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(why) => {
+            tracing::info!(
+                reason = why,
+                path = req.uri().path(),
+                "refused a request by Host/Origin"
+            );
+            (
+                axum::http::StatusCode::FORBIDDEN,
+                axum::Json(serde_json::json!({"error": "Forbidden", "message": why})),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// Serve in the background, within `connections` ([`crate::listen`]).

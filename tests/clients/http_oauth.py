@@ -1,12 +1,13 @@
 """The whole OAuth flow against cloud mode, with the official Python SDK.
 
-usage: http_oauth.py URL WORKSPACE
+usage: http_oauth.py URL WORKSPACE CONSENT_LINK
 
 The SDK's OAuthClientProvider does discovery (RFC 9728 metadata from the 401,
 RFC 8414 from the authorization server), dynamic client registration
 (RFC 7591), and the authorization-code flow with PKCE and a resource
-indicator. Its redirect handler plays the user: it opens the consent page,
-picks WORKSPACE and approves. Then: call tools; refresh the tokens (and check
+indicator. Its redirect handler plays the operator: its browser has opened
+CONSENT_LINK (the link the sandbox printed on stderr), so it is shown the
+consent page; it picks WORKSPACE and approves from that page. Then: call tools; refresh the tokens (and check
 the rotated-out refresh token is dead); call again with the new access token;
 and present a token minted for another audience, which the server must
 refuse. Prints one JSON report.
@@ -64,8 +65,9 @@ class Form(html.parser.HTMLParser):
 class User:
     """Opens the consent page, chooses a workspace, approves."""
 
-    def __init__(self, workspace):
+    def __init__(self, workspace, consent_link):
         self.workspace = workspace
+        self.consent_link = consent_link
         self.result = None
         self.seen_workspaces = []
         self.authorize_urls = []
@@ -73,6 +75,8 @@ class User:
     async def redirect(self, url):
         self.authorize_urls.append(url)
         async with httpx2.AsyncClient() as http:
+            opened = await http.get(self.consent_link)
+            assert opened.status_code == 303, (opened.status_code, opened.text)
             page = await http.get(url)
             assert page.status_code == 200, (page.status_code, page.text)
             form = Form()
@@ -81,7 +85,8 @@ class User:
             data = dict(form.hidden)
             data["workspace_id"] = form.options[self.workspace]
             data["decision"] = "approve"
-            done = await http.post(urljoin(url, form.action), data=data)
+            origin = "{0.scheme}://{0.netloc}".format(urlparse(url))
+            done = await http.post(urljoin(url, form.action), data=data, headers={"origin": origin})
             assert done.status_code in (302, 303), (done.status_code, done.text)
             location = done.headers["location"]
             assert location.startswith(REDIRECT), location
@@ -100,8 +105,8 @@ async def tool(client, name, args):
 
 
 async def main():
-    url, workspace = sys.argv[1:3]
-    storage, user = Memory(), User(workspace)
+    url, workspace, consent_link = sys.argv[1:4]
+    storage, user = Memory(), User(workspace, consent_link)
     provider = OAuthClientProvider(
         server_url=url,
         client_metadata=OAuthClientMetadata(

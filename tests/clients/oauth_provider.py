@@ -1,17 +1,21 @@
 """The official SDK's OAuth client against the sandbox's authorization server.
 
-usage: oauth_provider.py SANDBOX_URL
+usage: oauth_provider.py SANDBOX_URL CONSENT_LINK CLIENT_ID CLIENT_SECRET PORT
 
-Serves a stand-in MCP resource server on loopback: 401 with RFC 9728
+Serves a stand-in MCP resource server on 127.0.0.1:PORT: 401 with RFC 9728
 metadata naming the sandbox as its authorization server; with a token, it
 introspects it at the sandbox, checks the audience is itself, exchanges it
-(RFC 8693) for a gateway token and lists contacts with that. Then lets
+(RFC 8693, authenticated as its provisioned client CLIENT_ID) for a gateway
+token and lists contacts with that. Then lets
 `mcp.client.auth.OAuthClientProvider` find its way in: discovery, dynamic
-registration, the consent page (filled in here, as a person would), PKCE,
-the code exchange. Prints one JSON report; never prints a token.
+registration, the consent page (filled in here, as the operator would: the
+browser has opened CONSENT_LINK, the link the sandbox printed on stderr, and
+posts the form from the page), PKCE, the code exchange. Prints one JSON
+report; never prints a token.
 """
 
 import asyncio
+import base64
 import json
 import re
 import sys
@@ -26,14 +30,17 @@ from mcp.shared.auth import OAuthClientMetadata
 
 from oauth_support import Memory
 
-SANDBOX = sys.argv[1]
+SANDBOX, CONSENT_LINK, CLIENT_ID, CLIENT_SECRET, PORT = sys.argv[1:6]
 REDIRECT = "http://localhost:3030/callback"
 
 
-def post_form(path, fields):
+def post_form(path, fields, basic=None):
     body = urllib.parse.urlencode(fields).encode()
     req = urllib.request.Request(SANDBOX + path, data=body, method="POST")
     req.add_header("content-type", "application/x-www-form-urlencoded")
+    if basic:
+        pair = ":".join(urllib.parse.quote_plus(p) for p in basic)
+        req.add_header("authorization", "Basic " + base64.b64encode(pair.encode()).decode())
     try:
         with urllib.request.urlopen(req) as r:
             return r.status, json.load(r)
@@ -76,7 +83,7 @@ class Resource(BaseHTTPRequestHandler):
             "subject_token": token,
             "subject_token_type": "urn:ietf:params:oauth:token-type:access_token",
             "resource": SANDBOX,
-        })
+        }, basic=(CLIENT_ID, CLIENT_SECRET))
         if status != 200:
             return self.reply(502, {"exchange": exchanged})
         req = urllib.request.Request(SANDBOX + "/contacts")
@@ -89,7 +96,7 @@ class Resource(BaseHTTPRequestHandler):
 
 
 async def main():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Resource)
+    server = ThreadingHTTPServer(("127.0.0.1", int(PORT)), Resource)
     Resource.url = f"http://127.0.0.1:{server.server_address[1]}/mcp"
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
@@ -101,12 +108,17 @@ async def main():
         report["authorize_params"] = {k: query.get(k) for k in
                                       ("response_type", "code_challenge_method", "resource", "scope")}
         async with httpx2.AsyncClient(follow_redirects=False) as http:
+            # The operator opened the consent link once: its cookie is in the jar.
+            opened = await http.get(CONSENT_LINK)
+            report["consent_link_status"] = opened.status_code
             page = await http.get(authorization_url)
             report["consent_status"] = page.status_code
             request_id = re.search(r'name="request_id" value="([^"]+)"', page.text).group(1)
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
             workspace = re.search(r'<option value="([^"]+)">', page.text).group(1)
-            decided = await http.post(SANDBOX + "/oauth/authorize", data={
-                "request_id": request_id, "workspace_id": workspace, "decision": "approve"})
+            decided = await http.post(SANDBOX + "/oauth/authorize", headers={"origin": SANDBOX}, data={
+                "request_id": request_id, "csrf_token": csrf, "workspace_id": workspace,
+                "decision": "approve"})
             report["decision_status"] = decided.status_code
             back = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(decided.headers["location"]).query))
             result.update(back)

@@ -70,10 +70,29 @@ async fn python_sdk_runs_the_whole_oauth_flow() {
     )
     .await
     .expect(201);
-    let server = McpHttp::start(&[], &[("SMARTALEX_API_URL", &sb.base)]).await;
+    // The MCP server exchanges tokens as its provisioned confidential client.
+    let secret = "cloud-mode-exchange-secret-0123";
+    let server = McpHttp::start(
+        &[],
+        &[
+            ("SMARTALEX_API_URL", &sb.base),
+            ("SMARTALEX_OAUTH_CLIENT_ID", "cloud-mode"),
+            ("SMARTALEX_OAUTH_CLIENT_SECRET", secret),
+        ],
+    )
+    .await;
+    sb.running
+        .provision_exchange_client(&smartalex_mcp::sandbox::ExchangeClient {
+            client_id: "cloud-mode".into(),
+            client_secret: secret.into(),
+            audiences: vec![server.url.clone()],
+        })
+        .await
+        .unwrap();
     let url = server.url.clone();
+    let link = sb.running.consent_url().unwrap();
     let report = tokio::task::spawn_blocking(move || {
-        python_report("http_oauth.py", [url.as_str(), "Bolt"], &[])
+        python_report("http_oauth.py", [url.as_str(), "Bolt", link.as_str()], &[])
     })
     .await
     .unwrap();
@@ -117,7 +136,7 @@ async fn python_sdk_runs_the_whole_oauth_flow() {
     );
     let log = server.stderr();
     assert!(
-        !log.contains("sa_oat_") && !log.contains("sa_ort_"),
+        !log.contains("sa_oat_") && !log.contains("sa_ort_") && !log.contains(secret),
         "a token leaked: {log}"
     );
 }

@@ -4,6 +4,7 @@ mod common;
 
 mod adversarial;
 mod adversarial_conn;
+mod adversarial_oauth;
 mod cli;
 mod clients;
 mod errors;

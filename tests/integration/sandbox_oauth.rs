@@ -1,7 +1,8 @@
 //! The sandbox's OAuth 2.1 authorization server, end to end over loopback:
 //! discovery, registration, the consent page, codes with PKCE, the three
 //! grants, introspection — and the gateway accepting (only) access tokens
-//! whose audience is itself.
+//! whose audience is itself. The browser here is the operator's: it has
+//! opened the consent link, and posts the consent form from the page.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -16,23 +17,62 @@ use smartalex_mcp::sandbox::{Db, SandboxOptions};
 use crate::sandbox_harness::{Sandbox, contact, start_with};
 
 /// A resource that is not the gateway: what an MCP server would be.
-const MCP_RESOURCE: &str = "http://127.0.0.1:9/mcp";
-const REDIRECT: &str = "http://127.0.0.1:53682/callback";
-const EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
-const ACCESS_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+pub(crate) const MCP_RESOURCE: &str = "http://127.0.0.1:9/mcp";
+pub(crate) const REDIRECT: &str = "http://127.0.0.1:53682/callback";
+pub(crate) const EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub(crate) const ACCESS_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
-async fn sandbox(access_token_ttl: Duration) -> Sandbox {
+pub(crate) async fn sandbox(access_token_ttl: Duration) -> Sandbox {
     start_with(SandboxOptions {
         rate_limit_per_min: 100_000,
         allow_private_urls: true,
         access_token_ttl,
+        oauth_rate_limit_per_min: 0,
         ..SandboxOptions::new(Db::Memory)
     })
     .await
 }
 
+/// The operator's cookie (`name=value`): what opening the consent link
+/// printed on stderr leaves in the operator's browser.
+pub(crate) async fn operator_cookie(sb: &Sandbox) -> String {
+    let link = sb.running.consent_url().expect("OAuth is on");
+    let r = browser().get(link).send().await.expect("consent link");
+    assert_eq!(r.status().as_u16(), 303);
+    let set = r.headers()["set-cookie"].to_str().expect("cookie");
+    set.split(';').next().expect("name=value").to_owned()
+}
+
+/// The consent form's CSRF token for `request_id`, as the sandbox derives
+/// it from the operator's key (for requests no page was shown for).
+pub(crate) fn csrf_for(sb: &Sandbox, request_id: &str) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let key = sb.running.consent_key().expect("OAuth is on");
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("hmac");
+    mac.update(format!("csrf\0{request_id}").as_bytes());
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A confidential client provisioned to exchange tokens minted for `audience`.
+pub(crate) async fn exchanger(sb: &Sandbox, audience: &str) -> (String, String) {
+    let client = smartalex_mcp::sandbox::ExchangeClient {
+        client_id: format!("mcp-{}", audience.len()),
+        client_secret: "exchange-secret-0123456789".to_owned(),
+        audiences: vec![audience.to_owned()],
+    };
+    sb.running
+        .provision_exchange_client(&client)
+        .await
+        .expect("provision");
+    (client.client_id, client.client_secret)
+}
+
 /// A client that shows redirects instead of following them.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
@@ -41,22 +81,22 @@ fn browser() -> reqwest::Client {
 }
 
 #[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: HeaderMap,
-    body: Value,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Value,
 }
 
 impl Answer {
-    fn error(&self) -> &str {
+    pub(crate) fn error(&self) -> &str {
         self.body["error"].as_str().unwrap_or("")
     }
-    fn str(&self, field: &str) -> String {
+    pub(crate) fn str(&self, field: &str) -> String {
         self.body[field].as_str().unwrap_or_default().to_owned()
     }
 }
 
-async fn answer(response: reqwest::Response) -> Answer {
+pub(crate) async fn answer(response: reqwest::Response) -> Answer {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let text = response.text().await.expect("body");
@@ -68,14 +108,14 @@ async fn answer(response: reqwest::Response) -> Answer {
     }
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish()
 }
 
 /// POST a form to `path`, optionally with HTTP Basic client credentials.
-async fn post_form(
+pub(crate) async fn post_form(
     sb: &Sandbox,
     path: &str,
     pairs: &[(&str, &str)],
@@ -91,7 +131,7 @@ async fn post_form(
     answer(req.send().await.expect("post")).await
 }
 
-async fn register(sb: &Sandbox, metadata: Value) -> Answer {
+pub(crate) async fn register(sb: &Sandbox, metadata: Value) -> Answer {
     let response = browser()
         .post(format!("{}/oauth/register", sb.base))
         .json(&metadata)
@@ -101,7 +141,7 @@ async fn register(sb: &Sandbox, metadata: Value) -> Answer {
     answer(response).await
 }
 
-async fn public_client(sb: &Sandbox, name: &str) -> String {
+pub(crate) async fn public_client(sb: &Sandbox, name: &str) -> String {
     let r = register(
         sb,
         json!({"redirect_uris": [REDIRECT], "client_name": name}),
@@ -112,12 +152,12 @@ async fn public_client(sb: &Sandbox, name: &str) -> String {
 }
 
 /// A PKCE pair.
-struct Pkce {
-    verifier: String,
-    challenge: String,
+pub(crate) struct Pkce {
+    pub(crate) verifier: String,
+    pub(crate) challenge: String,
 }
 
-fn pkce(seed: &str) -> Pkce {
+pub(crate) fn pkce(seed: &str) -> Pkce {
     let verifier = format!("{seed}-{}", "v".repeat(50));
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     Pkce {
@@ -126,10 +166,12 @@ fn pkce(seed: &str) -> Pkce {
     }
 }
 
-/// GET /oauth/authorize with these parameters, not following redirects.
-async fn authorize(sb: &Sandbox, pairs: &[(&str, &str)]) -> reqwest::Response {
+/// GET /oauth/authorize with these parameters in the operator's browser,
+/// not following redirects.
+pub(crate) async fn authorize(sb: &Sandbox, pairs: &[(&str, &str)]) -> reqwest::Response {
     browser()
         .get(format!("{}/oauth/authorize?{}", sb.base, form(pairs)))
+        .header("cookie", operator_cookie(sb).await)
         .send()
         .await
         .expect("authorize")
@@ -137,7 +179,7 @@ async fn authorize(sb: &Sandbox, pairs: &[(&str, &str)]) -> reqwest::Response {
 
 /// The standard authorization parameters, with `overrides` replacing (or,
 /// with an empty value, removing) entries.
-fn auth_params<'a>(
+pub(crate) fn auth_params<'a>(
     client_id: &'a str,
     p: &'a Pkce,
     resource: &'a str,
@@ -162,7 +204,7 @@ fn auth_params<'a>(
 }
 
 /// The query of a redirect's `Location`, after checking where it points.
-fn redirect_params(response: &reqwest::Response) -> HashMap<String, String> {
+pub(crate) fn redirect_params(response: &reqwest::Response) -> HashMap<String, String> {
     assert_eq!(response.status().as_u16(), 303, "expected a redirect");
     let location = response.headers()["location"].to_str().expect("location");
     let url = url::Url::parse(location).expect("absolute location");
@@ -176,23 +218,27 @@ fn redirect_params(response: &reqwest::Response) -> HashMap<String, String> {
 /// Authorization parameters to replace (an empty value removes one).
 type Overrides<'a> = &'a [(&'a str, &'a str)];
 
-/// A consent page's request id and workspaces (name → id).
-struct Page {
-    html: String,
-    request_id: String,
-    workspaces: HashMap<String, String>,
+/// A consent page's request id, CSRF token and workspaces (name → id).
+pub(crate) struct Page {
+    pub(crate) html: String,
+    pub(crate) request_id: String,
+    pub(crate) csrf: String,
+    pub(crate) workspaces: HashMap<String, String>,
 }
 
-fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+pub(crate) fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
     let from = text.find(start)? + start.len();
     Some(&text[from..from + text[from..].find(end)?])
 }
 
-async fn consent_page(response: reqwest::Response) -> Page {
+pub(crate) async fn consent_page(response: reqwest::Response) -> Page {
     assert_eq!(response.status().as_u16(), 200);
     let html = response.text().await.expect("html");
     let request_id = between(&html, r#"name="request_id" value=""#, "\"")
         .expect("request_id field")
+        .to_owned();
+    let csrf = between(&html, r#"name="csrf_token" value=""#, "\"")
+        .expect("csrf_token field")
         .to_owned();
     let mut workspaces = HashMap::new();
     let mut rest = html.as_str();
@@ -205,21 +251,36 @@ async fn consent_page(response: reqwest::Response) -> Page {
     Page {
         html,
         request_id,
+        csrf,
         workspaces,
     }
 }
 
-async fn decide(
+/// Post the consent form of `page` as the operator's browser does.
+pub(crate) async fn decide(
+    sb: &Sandbox,
+    page: &Page,
+    workspace_id: &str,
+    decision: &str,
+) -> reqwest::Response {
+    decide_request(sb, &page.request_id, &page.csrf, workspace_id, decision).await
+}
+
+pub(crate) async fn decide_request(
     sb: &Sandbox,
     request_id: &str,
+    csrf: &str,
     workspace_id: &str,
     decision: &str,
 ) -> reqwest::Response {
     browser()
         .post(format!("{}/oauth/authorize", sb.base))
         .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", operator_cookie(sb).await)
+        .header("origin", sb.base.as_str())
         .body(form(&[
             ("request_id", request_id),
+            ("csrf_token", csrf),
             ("workspace_id", workspace_id),
             ("decision", decision),
         ]))
@@ -229,7 +290,7 @@ async fn decide(
 }
 
 /// Run the browser part: a code for `workspace` (by name) with `scope`.
-async fn code_for(
+pub(crate) async fn code_for(
     sb: &Sandbox,
     client_id: &str,
     p: &Pkce,
@@ -246,13 +307,13 @@ async fn code_for(
     )
     .await;
     let workspace_id = &page.workspaces[workspace];
-    let q = redirect_params(&decide(sb, &page.request_id, workspace_id, "approve").await);
+    let q = redirect_params(&decide(sb, &page, workspace_id, "approve").await);
     assert_eq!(q["state"], "st-123");
     assert_eq!(q["iss"], sb.base);
     q["code"].clone()
 }
 
-async fn redeem(sb: &Sandbox, client_id: &str, code: &str, verifier: &str) -> Answer {
+pub(crate) async fn redeem(sb: &Sandbox, client_id: &str, code: &str, verifier: &str) -> Answer {
     post_form(
         sb,
         "/oauth/token",
@@ -269,7 +330,12 @@ async fn redeem(sb: &Sandbox, client_id: &str, code: &str, verifier: &str) -> An
 }
 
 /// Tokens for `workspace`, audience `resource`, via the whole flow.
-async fn tokens(sb: &Sandbox, resource: &str, workspace: &str, scope: &str) -> (String, Answer) {
+pub(crate) async fn tokens(
+    sb: &Sandbox,
+    resource: &str,
+    workspace: &str,
+    scope: &str,
+) -> (String, Answer) {
     let client_id = public_client(sb, "Flow").await;
     let p = pkce("flow");
     let code = code_for(sb, &client_id, &p, resource, workspace, scope).await;
@@ -278,13 +344,13 @@ async fn tokens(sb: &Sandbox, resource: &str, workspace: &str, scope: &str) -> (
     (client_id, t)
 }
 
-async fn introspect(sb: &Sandbox, token: &str) -> Value {
+pub(crate) async fn introspect(sb: &Sandbox, token: &str) -> Value {
     let r = post_form(sb, "/oauth/introspect", &[("token", token)], None).await;
     assert_eq!(r.status, 200);
     r.body
 }
 
-async fn refresh(sb: &Sandbox, client_id: &str, refresh_token: &str) -> Answer {
+pub(crate) async fn refresh(sb: &Sandbox, client_id: &str, refresh_token: &str) -> Answer {
     post_form(
         sb,
         "/oauth/token",
@@ -298,7 +364,14 @@ async fn refresh(sb: &Sandbox, client_id: &str, refresh_token: &str) -> Answer {
     .await
 }
 
-async fn exchange(sb: &Sandbox, subject: &str, resource: &str, scope: Option<&str>) -> Answer {
+/// A token exchange by the MCP server's provisioned client.
+pub(crate) async fn exchange(
+    sb: &Sandbox,
+    subject: &str,
+    resource: &str,
+    scope: Option<&str>,
+) -> Answer {
+    let (id, secret) = exchanger(sb, MCP_RESOURCE).await;
     let mut pairs = vec![
         ("grant_type", EXCHANGE),
         ("subject_token", subject),
@@ -308,10 +381,10 @@ async fn exchange(sb: &Sandbox, subject: &str, resource: &str, scope: Option<&st
     if let Some(scope) = scope {
         pairs.push(("scope", scope));
     }
-    post_form(sb, "/oauth/token", &pairs, None).await
+    post_form(sb, "/oauth/token", &pairs, Some((&id, &secret))).await
 }
 
-fn is_token(text: &str, prefix: &str) -> bool {
+pub(crate) fn is_token(text: &str, prefix: &str) -> bool {
     text.len() == prefix.len() + 48
         && text.starts_with(prefix)
         && text[prefix.len()..]
@@ -442,6 +515,12 @@ async fn sandbox_oauth_consent_page_lists_workspaces_escaped() {
     assert!(!page.html.contains("<script>"));
     assert!(page.html.contains(MCP_RESOURCE));
     assert!(page.html.contains("read write"));
+    assert!(
+        page.html
+            .contains(&format!(r#"<code id="redirect-uri">{REDIRECT}</code>"#)),
+        "the page says where the code goes"
+    );
+    assert_eq!(page.csrf.len(), 64);
     assert_eq!(page.workspaces.len(), 2, "{:?}", page.workspaces);
     assert!(page.workspaces.contains_key("default"));
     assert!(
@@ -538,20 +617,20 @@ async fn sandbox_oauth_deny_sends_access_denied_and_requests_are_single_use() {
     let page =
         consent_page(authorize(&sb, &auth_params(&client_id, &p, MCP_RESOURCE, &[])).await).await;
     let ws = page.workspaces["default"].clone();
-    let q = redirect_params(&decide(&sb, &page.request_id, &ws, "deny").await);
+    let q = redirect_params(&decide(&sb, &page, &ws, "deny").await);
     assert_eq!(q["error"], "access_denied");
     assert_eq!(q["state"], "st-123");
     assert!(!q.contains_key("code"));
     // Decided once: approving afterwards is refused, without a redirect.
-    let again = decide(&sb, &page.request_id, &ws, "approve").await;
+    let again = decide(&sb, &page, &ws, "approve").await;
     assert_eq!(again.status().as_u16(), 400);
     assert!(again.headers().get("location").is_none());
-    let unknown = decide(&sb, "0123", &ws, "approve").await;
+    let unknown = decide_request(&sb, "0123", &csrf_for(&sb, "0123"), &ws, "approve").await;
     assert_eq!(unknown.status().as_u16(), 400);
     // An unknown workspace is refused too.
     let page =
         consent_page(authorize(&sb, &auth_params(&client_id, &p, MCP_RESOURCE, &[])).await).await;
-    let r = decide(&sb, &page.request_id, "not-a-workspace", "approve").await;
+    let r = decide(&sb, &page, "not-a-workspace", "approve").await;
     assert_eq!(r.status().as_u16(), 400);
 }
 
@@ -803,8 +882,9 @@ async fn sandbox_oauth_read_scope_cannot_write() {
         r.body,
         json!({"error": "API key does not have write permission"})
     );
-    // Exchange cannot widen it either.
-    let r = exchange(&sb, &token, &sb.base, Some("read write")).await;
+    // Exchange cannot widen a read-only token either.
+    let (_, t) = tokens(&sb, MCP_RESOURCE, "default", "read").await;
+    let r = exchange(&sb, &t.str("access_token"), &sb.base, Some("read write")).await;
     assert_eq!((r.status, r.error()), (400, "invalid_scope"));
 }
 
@@ -882,12 +962,33 @@ async fn sandbox_oauth_introspection_knows_keys_tokens_and_nothing_else() {
 async fn sandbox_oauth_python_sdk_provider_completes_the_flow() {
     let sb = sandbox(Duration::from_secs(900)).await;
     contact(&sb, "Ada", None, &[]).await;
+    // The stand-in resource server's port, so its client can be provisioned
+    // for its URL before it starts.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let (id, secret) = exchanger(&sb, &format!("http://127.0.0.1:{port}/mcp")).await;
     let base = sb.base.clone();
+    let link = sb.running.consent_url().expect("OAuth is on");
     let out = tokio::task::spawn_blocking(move || {
-        crate::common::clients::python_report("oauth_provider.py", [base.as_str()], &[])
+        let port = port.to_string();
+        crate::common::clients::python_report(
+            "oauth_provider.py",
+            [
+                base.as_str(),
+                link.as_str(),
+                id.as_str(),
+                secret.as_str(),
+                port.as_str(),
+            ],
+            &[],
+        )
     })
     .await
     .expect("python");
+    assert_eq!(out["consent_link_status"], json!(303), "{out}");
     assert_eq!(out["status"], json!(200), "{out}");
     assert_eq!(out["registered_method"], json!("none"));
     assert_eq!(

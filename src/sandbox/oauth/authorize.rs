@@ -9,18 +9,24 @@
 //! codes. Once verified, every other error goes back to the client as
 //! `error`, `error_description`, `state` and `iss` (RFC 9207).
 //!
+//! Only the operator ([`super::operator`]) sees the consent page: anyone
+//! else gets a page saying how to get the consent link, and nothing is
+//! stored for them. The decision (`POST`) must come from the consent page
+//! itself — same origin, the operator's cookie, and the CSRF token bound to
+//! that pending request — or it is refused with a 403 page.
+//!
 //! A pending request lives 10 minutes and is decided once; a code lives 5
 //! minutes, is redeemed once, and is bound to the client, redirect URI,
 //! PKCE challenge, workspace, scope and resource. Both are stored hashed.
 
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::bounds::{LimitedBody, MAX_QUERY};
 use super::consent::{self, Consent};
 use super::store::{self, Client, Code, PendingRequest};
-use super::{Params, new_secret, parse_scope, pkce};
+use super::{Params, new_secret, parse_scope, pkce, purge};
 use crate::sandbox::ids::sha256_hex;
 use crate::sandbox::{SharedApp, clock};
 
@@ -42,11 +48,23 @@ enum Refusal {
 }
 
 /// `GET /oauth/authorize`
-pub async fn request(State(app): State<SharedApp>, RawQuery(query): RawQuery) -> Response {
-    let params = Params::parse(query.unwrap_or_default().as_bytes());
-    match check(&app, &params).await {
+pub async fn request(
+    State(app): State<SharedApp>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    if query.len() > MAX_QUERY {
+        return consent::error_page(
+            StatusCode::BAD_REQUEST,
+            &format!("the authorization request is longer than {MAX_QUERY} bytes"),
+        );
+    }
+    purge::maybe(&app).await;
+    let params = Params::parse(query.as_bytes());
+    match check(&app, &params, &headers, &query).await {
         Ok(response) => response,
-        Err(Refusal::Page(message)) => consent::error_page(&message),
+        Err(Refusal::Page(message)) => consent::error_page(StatusCode::BAD_REQUEST, &message),
         Err(Refusal::Redirect {
             redirect_uri,
             error,
@@ -66,7 +84,12 @@ pub async fn request(State(app): State<SharedApp>, RawQuery(query): RawQuery) ->
     }
 }
 
-async fn check(app: &SharedApp, params: &Params) -> Result<Response, Refusal> {
+async fn check(
+    app: &SharedApp,
+    params: &Params,
+    headers: &HeaderMap,
+    query: &str,
+) -> Result<Response, Refusal> {
     // 1. The client and its redirect URI: until both check out, no redirect.
     let client_id = params
         .one("client_id")
@@ -120,7 +143,15 @@ async fn check(app: &SharedApp, params: &Params) -> Result<Response, Refusal> {
         .ok_or_else(|| refuse("invalid_target", "resource is required (RFC 8707)".into()))?;
     check_resource(resource).map_err(|why| refuse("invalid_target", why.into()))?;
 
-    // 3. Remember the request and ask the operator.
+    // 3. Only the operator may see workspaces and decide; anyone else is
+    //    told how to become the operator, and nothing is stored for them.
+    let Some(operator) = app.operator.as_ref().filter(|op| op.recognises(headers)) else {
+        return Ok(consent::operator_required(Some(&format!(
+            "/oauth/authorize?{query}"
+        ))));
+    };
+
+    // 4. Remember the request and ask the operator.
     let request_id = new_secret();
     let pending = PendingRequest {
         client_id: client.client_id.clone(),
@@ -150,7 +181,9 @@ async fn check(app: &SharedApp, params: &Params) -> Result<Response, Refusal> {
         client_name: name,
         scope: &scope,
         resource,
+        redirect_uri: &redirect_uri,
         request_id: &request_id,
+        csrf_token: &operator.csrf_token(&request_id),
         workspaces: &workspaces,
     }))
 }
@@ -184,17 +217,41 @@ pub fn check_resource(resource: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// `POST /oauth/authorize` (the consent form).
-pub async fn decide(State(app): State<SharedApp>, body: Bytes) -> Response {
-    let form = Params::parse(&body);
+/// `POST /oauth/authorize` (the consent form): same origin, the operator's
+/// cookie and the request's CSRF token, or 403.
+pub async fn decide(
+    State(app): State<SharedApp>,
+    headers: HeaderMap,
+    body: LimitedBody,
+) -> Response {
+    let forbidden = |why: &str| consent::error_page(StatusCode::FORBIDDEN, why);
+    let bad = |why: &str| consent::error_page(StatusCode::BAD_REQUEST, why);
+    if let Err(why) = crate::origin::same_origin(&headers) {
+        tracing::warn!(
+            reason = why,
+            "refused a consent decision from another origin"
+        );
+        return forbidden(why);
+    }
+    let Some(operator) = app.operator.as_ref().filter(|op| op.recognises(&headers)) else {
+        tracing::warn!("refused a consent decision without the operator's cookie");
+        return consent::operator_required(None);
+    };
+    let form = Params::parse(&body.0);
     let field = |name: &str| form.one(name).ok().flatten().map(str::to_owned);
     let Some(request_id) = field("request_id") else {
-        return consent::error_page("request_id is required");
+        return bad("request_id is required");
     };
+    if !field("csrf_token").is_some_and(|t| operator.csrf_ok(&request_id, &t)) {
+        tracing::warn!("refused a consent decision with a missing or wrong CSRF token");
+        return forbidden(
+            "the consent form's CSRF token is missing or wrong; reload the consent page",
+        );
+    }
     let approve = match field("decision").as_deref() {
         Some("approve") => true,
         Some("deny") => false,
-        _ => return consent::error_page("decision must be approve or deny"),
+        _ => return bad("decision must be approve or deny"),
     };
     let workspace_id = field("workspace_id").unwrap_or_default();
     if approve {
@@ -205,8 +262,8 @@ pub async fn decide(State(app): State<SharedApp>, body: Bytes) -> Response {
             .await
         {
             Ok(true) => {}
-            Ok(false) => return consent::error_page("unknown workspace"),
-            Err(_) => return consent::error_page("the sandbox could not read its database"),
+            Ok(false) => return bad("unknown workspace"),
+            Err(_) => return bad("the sandbox could not read its database"),
         }
     }
 
@@ -240,11 +297,9 @@ pub async fn decide(State(app): State<SharedApp>, body: Bytes) -> Response {
     let req = match decided {
         Ok(Some(req)) => req,
         Ok(None) => {
-            return consent::error_page(
-                "this authorization request is unknown, expired or already decided",
-            );
+            return bad("this authorization request is unknown, expired or already decided");
         }
-        Err(_) => return consent::error_page("the sandbox could not store the decision"),
+        Err(_) => return bad("the sandbox could not store the decision"),
     };
     let mut pairs: Vec<(&str, &str)> = if approve {
         vec![("code", &code)]
@@ -270,7 +325,12 @@ fn redirect(uri: &str, pairs: &[(&str, &str)]) -> Response {
             url.to_string()
         }
         // Registered URIs were parsed at registration; this cannot happen.
-        Err(_) => return consent::error_page("the registered redirect_uri is invalid"),
+        Err(_) => {
+            return consent::error_page(
+                StatusCode::BAD_REQUEST,
+                "the registered redirect_uri is invalid",
+            );
+        }
     };
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
@@ -278,7 +338,12 @@ fn redirect(uri: &str, pairs: &[(&str, &str)]) -> Response {
         Ok(value) => {
             headers.insert(header::LOCATION, value);
         }
-        Err(_) => return consent::error_page("the registered redirect_uri is invalid"),
+        Err(_) => {
+            return consent::error_page(
+                StatusCode::BAD_REQUEST,
+                "the registered redirect_uri is invalid",
+            );
+        }
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response

@@ -9,20 +9,20 @@
 //! apart. Introspection is unauthenticated — a documented sandbox
 //! simplification (see [`super`]).
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::bounds::LimitedBody;
 use super::{ACCESS_TOKEN_PREFIX, OAuthError, Params, no_store, store};
 use crate::sandbox::auth::{self, KEY_PREFIX};
 use crate::sandbox::ids::sha256_hex;
 use crate::sandbox::{SharedApp, clock};
 
 /// `POST /oauth/introspect`
-pub async fn serve(State(app): State<SharedApp>, body: Bytes) -> Response {
-    let form = Params::parse(&body);
+pub async fn serve(State(app): State<SharedApp>, body: LimitedBody) -> Response {
+    let form = Params::parse(&body.0);
     let token = match form.one("token") {
         Ok(Some(token)) => token.to_owned(),
         Ok(None) => {

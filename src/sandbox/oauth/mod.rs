@@ -11,11 +11,16 @@
 //! - [`register`]: RFC 7591 dynamic client registration;
 //! - [`authorize`] and [`consent`]: the authorization-code flow with PKCE
 //!   (S256 only) and RFC 8707 resource indicators (required), ending in a
-//!   minimal consent page where the local operator picks a workspace;
-//! - [`token`]: the `authorization_code`, `refresh_token` (rotating, with
-//!   reuse detection) and RFC 8693 token-exchange grants;
+//!   minimal consent page where the operator picks a workspace;
+//! - [`operator`]: who the operator is — the holder of the consent key the
+//!   starting process printed — and the CSRF token of the consent form;
+//! - [`token`]: the `authorization_code` and `refresh_token` (rotating, with
+//!   reuse detection) grants; [`exchange`]: the RFC 8693 token exchange,
+//!   for provisioned confidential clients only;
 //! - [`client_auth`]: how the token endpoint knows the client;
 //! - [`introspect`]: RFC 7662 introspection of access tokens and API keys;
+//! - [`bounds`]: body sizes, field limits and per-IP rate limits;
+//!   [`purge`]: deleting expired requests, codes and tokens;
 //! - [`store`]: the SQL; [`pkce`]: verifier and challenge rules.
 //!
 //! Tokens are opaque (`sa_oat_` access, `sa_ort_` refresh, 48 hex chars of
@@ -23,23 +28,27 @@
 //! only SHA-256 hashes of any of them are stored.
 //!
 //! Sandbox simplifications, on purpose:
-//! - the consent page has no login: whoever can reach the sandbox is its
-//!   operator, and the operator owns every workspace;
-//! - introspection is unauthenticated (any caller may ask about a token);
-//! - the token-exchange grant needs no client authentication: possession of
-//!   an active subject token is the only credential, and the result can only
-//!   narrow it (same workspace, scope ⊆, expiry ≤, audience = the gateway).
+//! - there are no user accounts: the operator (whoever holds the consent
+//!   key) owns every workspace and picks one on the consent page;
+//! - introspection is unauthenticated (any caller may ask about a token).
+//!
+//! Like every sandbox route, these check `Host` and `Origin` first (see
+//! [`super::server`]).
 //!
 //! These routes sit outside the gateway API's pipeline: they are not the API
 //! and neither need an API key nor count against its rate limit. Nothing here
 //! logs or echoes a secret — token, code, verifier or client secret.
 
 pub mod authorize;
+pub mod bounds;
 pub mod client_auth;
 pub mod consent;
+pub mod exchange;
 pub mod introspect;
 pub mod metadata;
+pub mod operator;
 pub mod pkce;
+pub mod purge;
 pub mod register;
 pub mod store;
 pub mod token;
@@ -64,6 +73,10 @@ pub const REFRESH_TOKEN_PREFIX: &str = "sa_ort_";
 pub const DEFAULT_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
 /// How long a refresh token lives.
 pub const REFRESH_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Requests per minute per IP to the OAuth endpoints that anyone can call.
+pub const DEFAULT_RATE_LIMIT_PER_MIN: u32 = 30;
+/// How often expired OAuth rows are deleted, at most.
+pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 /// The scopes the sandbox knows, in canonical order.
 pub const SCOPES: [&str; 2] = ["read", "write"];
 /// RFC 8693 names.
@@ -71,19 +84,25 @@ pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-e
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
 /// The authorization server's routes (mounted outside the API pipeline).
-pub fn router() -> Router<SharedApp> {
-    Router::new()
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(metadata::serve),
-        )
+/// Registration, authorization and the consent link count against the
+/// caller's IP; the token endpoint counts for itself ([`token`]).
+pub fn router(app: SharedApp) -> Router<SharedApp> {
+    let per_ip = Router::new()
         .route("/oauth/register", post(register::serve))
         .route(
             "/oauth/authorize",
             get(authorize::request).post(authorize::decide),
         )
+        .route("/oauth/consent", get(operator::visit).post(operator::enter))
+        .route_layer(axum::middleware::from_fn_with_state(app, bounds::per_ip));
+    Router::new()
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(metadata::serve),
+        )
         .route("/oauth/token", post(token::serve))
         .route("/oauth/introspect", post(introspect::serve))
+        .merge(per_ip)
 }
 
 /// A new opaque token: `prefix` + 48 hex characters (24 bytes of OS randomness).
@@ -200,6 +219,12 @@ pub enum OAuthError {
     InvalidRedirectUri(String),
     #[error("{0}")]
     InvalidClientMetadata(String),
+    /// The client is authenticated but may not use this grant.
+    #[error("{0}")]
+    UnauthorizedClient(String),
+    /// 413: the body is over [`bounds::MAX_BODY`].
+    #[error("{0}")]
+    TooLarge(String),
     /// 500 `server_error`; the cause is logged, never sent.
     #[error("internal error")]
     Internal(#[from] ApiError),
@@ -216,6 +241,8 @@ impl OAuthError {
             OAuthError::InvalidTarget(_) => "invalid_target",
             OAuthError::InvalidRedirectUri(_) => "invalid_redirect_uri",
             OAuthError::InvalidClientMetadata(_) => "invalid_client_metadata",
+            OAuthError::UnauthorizedClient(_) => "unauthorized_client",
+            OAuthError::TooLarge(_) => "invalid_request",
             OAuthError::Internal(_) => "server_error",
         }
     }
@@ -223,6 +250,7 @@ impl OAuthError {
     pub fn status(&self) -> StatusCode {
         match self {
             OAuthError::InvalidClient(_) => StatusCode::UNAUTHORIZED,
+            OAuthError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             OAuthError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }

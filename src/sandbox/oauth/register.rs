@@ -9,15 +9,21 @@
 //! Unknown metadata (`client_uri`, `logo_uri`, `software_id`, …) is
 //! accepted and echoed, and `null` counts as absent: the official SDKs send
 //! both. A confidential client's secret is returned once and stored hashed.
+//!
+//! Open registration is bounded ([`super::bounds`]): a 16 KiB body, at most
+//! 32 fields, 10 redirect URIs, 32 items per array, 2 KiB per top-level
+//! string — and a per-IP rate.
+//! It can never make a client that may exchange tokens (see
+//! [`super::exchange`]).
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
+use super::bounds::{LimitedBody, MAX_FIELDS, MAX_REDIRECT_URIS, MAX_STRING};
 use super::store::{self, AuthMethod, Client};
-use super::{OAuthError, TOKEN_EXCHANGE_GRANT, new_secret, no_store, parse_scope};
+use super::{OAuthError, TOKEN_EXCHANGE_GRANT, new_secret, no_store, parse_scope, purge};
 use crate::sandbox::ids::{self, sha256_hex};
 use crate::sandbox::{SharedApp, clock};
 
@@ -26,18 +32,23 @@ const GRANT_TYPES: [&str; 3] = ["authorization_code", "refresh_token", TOKEN_EXC
 const DEFAULT_GRANT_TYPES: [&str; 2] = ["authorization_code", "refresh_token"];
 
 /// Fields the server owns: never taken from the request.
-const SERVER_OWNED: [&str; 6] = [
+const SERVER_OWNED: [&str; 7] = [
     "client_id",
     "client_secret",
     "client_id_issued_at",
     "client_secret_expires_at",
     "registration_access_token",
     "registration_client_uri",
+    store::EXCHANGE_AUDIENCES,
 ];
 
 /// `POST /oauth/register`
-pub async fn serve(State(app): State<SharedApp>, body: Bytes) -> Result<Response, OAuthError> {
-    let request: Value = serde_json::from_slice(&body).map_err(|e| {
+pub async fn serve(
+    State(app): State<SharedApp>,
+    body: LimitedBody,
+) -> Result<Response, OAuthError> {
+    purge::maybe(&app).await;
+    let request: Value = serde_json::from_slice(&body.0).map_err(|e| {
         OAuthError::InvalidClientMetadata(format!("the body must be a JSON object: {e}"))
     })?;
     let Value::Object(request) = request else {
@@ -86,8 +97,45 @@ struct Registered {
     metadata: Map<String, Value>,
 }
 
+/// Field counts and string lengths, before anything else is looked at.
+fn check_size(request: &Map<String, Value>) -> Result<(), OAuthError> {
+    let bad = |text: String| Err(OAuthError::InvalidClientMetadata(text));
+    if request.len() > MAX_FIELDS {
+        return bad(format!("at most {MAX_FIELDS} metadata fields are accepted"));
+    }
+    if let Some(Value::Array(uris)) = request.get("redirect_uris")
+        && uris.len() > MAX_REDIRECT_URIS
+    {
+        return bad(format!(
+            "at most {MAX_REDIRECT_URIS} redirect_uris are accepted"
+        ));
+    }
+    for (name, value) in request {
+        if name.len() > MAX_STRING {
+            return bad(format!(
+                "metadata field names are at most {MAX_STRING} bytes"
+            ));
+        }
+        let too_long = |v: &Value| v.as_str().is_some_and(|s| s.len() > MAX_STRING);
+        match value {
+            Value::Array(items) if items.len() > MAX_FIELDS => {
+                return bad(format!("{name} has more than {MAX_FIELDS} items"));
+            }
+            Value::Array(items) if items.iter().any(too_long) => {
+                return bad(format!("{name} has an item longer than {MAX_STRING} bytes"));
+            }
+            v if too_long(v) => {
+                return bad(format!("{name} is longer than {MAX_STRING} bytes"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 fn validate(mut request: Map<String, Value>) -> Result<Registered, OAuthError> {
     request.retain(|k, v| !v.is_null() && !SERVER_OWNED.contains(&k.as_str()));
+    check_size(&request)?;
     let bad = |text: &str| OAuthError::InvalidClientMetadata(text.to_owned());
 
     let redirect_uris = match request.get("redirect_uris") {
@@ -254,6 +302,7 @@ mod tests {
             "scope": "write read",
             "logo_uri": null,
             "client_id": "chosen-by-client",
+            "exchange_audiences": ["http://127.0.0.1:9/mcp"],
         });
         let Value::Object(map) = request else {
             unreachable!()
@@ -266,6 +315,7 @@ mod tests {
         assert_eq!(r.metadata["client_uri"], json!("https://demo.example"));
         assert!(!r.metadata.contains_key("logo_uri"));
         assert!(!r.metadata.contains_key("client_id"));
+        assert!(!r.metadata.contains_key(store::EXCHANGE_AUDIENCES));
     }
 
     #[test]
@@ -287,6 +337,18 @@ mod tests {
             ),
             (
                 json!({"redirect_uris": ["https://a.example/cb"], "response_types": ["token"]}),
+                "invalid_client_metadata",
+            ),
+            (
+                json!({"redirect_uris": vec!["https://a.example/cb"; 11]}),
+                "invalid_client_metadata",
+            ),
+            (
+                json!({"redirect_uris": [format!("https://a.example/{}", "x".repeat(2048))]}),
+                "invalid_client_metadata",
+            ),
+            (
+                json!({"redirect_uris": ["https://a.example/cb"], "client_name": "n".repeat(2049)}),
                 "invalid_client_metadata",
             ),
         ];

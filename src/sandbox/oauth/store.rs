@@ -112,9 +112,21 @@ pub fn insert_client(
     metadata: &serde_json::Value,
     now: i64,
 ) -> rusqlite::Result<()> {
+    write_client(tx, client, metadata, now, "")
+}
+
+fn write_client(
+    tx: &Transaction<'_>,
+    client: &Client,
+    metadata: &serde_json::Value,
+    now: i64,
+    on_conflict: &str,
+) -> rusqlite::Result<()> {
     tx.execute(
-        "INSERT INTO oauth_clients (client_id, secret_hash, auth_method, redirect_uris, client_name, metadata, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        &format!(
+            "INSERT INTO oauth_clients (client_id, secret_hash, auth_method, redirect_uris, client_name, metadata, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) {on_conflict}"
+        ),
         params![
             client.client_id,
             client.secret_hash,
@@ -344,5 +356,61 @@ pub fn revoke_family(tx: &Transaction<'_>, family_id: &str, now: i64) -> rusqlit
     tx.execute(
         "UPDATE oauth_tokens SET revoked_at = ?2 WHERE family_id = ?1 AND revoked_at IS NULL",
         params![family_id, now],
+    )
+}
+
+/// Delete authorization requests, codes and tokens that expired before
+/// `now`; returns how many rows went.
+pub fn purge_expired(tx: &Transaction<'_>, now: i64) -> rusqlite::Result<usize> {
+    let mut deleted = 0;
+    for table in ["oauth_requests", "oauth_codes", "oauth_tokens"] {
+        deleted += tx.execute(
+            &format!("DELETE FROM {table} WHERE expires_at <= ?1"),
+            [now],
+        )?;
+    }
+    Ok(deleted)
+}
+
+/// The metadata field that lists the subject-token audiences a client may
+/// exchange. Server-owned: dynamic registration drops it.
+pub const EXCHANGE_AUDIENCES: &str = "exchange_audiences";
+
+/// The audiences `client_id` may exchange tokens of (none for a client that
+/// was registered rather than provisioned).
+pub fn exchange_audiences(conn: &Connection, client_id: &str) -> rusqlite::Result<Vec<String>> {
+    let metadata: Option<String> = conn
+        .prepare_cached("SELECT metadata FROM oauth_clients WHERE client_id = ?1")?
+        .query_row([client_id], |r| r.get(0))
+        .optional()?;
+    let metadata: serde_json::Value = metadata
+        .and_then(|m| serde_json::from_str(&m).ok())
+        .unwrap_or_default();
+    Ok(metadata[EXCHANGE_AUDIENCES]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|a| a.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Create or replace a provisioned exchange client (its secret, method and
+/// audiences); its codes and tokens, if any, are kept.
+pub fn upsert_client(
+    tx: &Transaction<'_>,
+    client: &Client,
+    metadata: &serde_json::Value,
+    now: i64,
+) -> rusqlite::Result<()> {
+    write_client(
+        tx,
+        client,
+        metadata,
+        now,
+        "ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash,
+             auth_method = excluded.auth_method, redirect_uris = excluded.redirect_uris,
+             client_name = excluded.client_name, metadata = excluded.metadata",
     )
 }

@@ -8,55 +8,85 @@
 //! - `refresh_token`: rotates — each refresh token works once. Presenting a
 //!   rotated-out one again means two parties hold it, so the whole family
 //!   (every access and refresh token descended from the code) is revoked.
-//! - token exchange (RFC 8693): turns an active access token for any
-//!   audience into one for this gateway, never wider (same workspace, scope
-//!   ⊆, expiry ≤). The MCP server uses it so a token minted for itself is
-//!   never forwarded. It needs no client authentication (see the module
-//!   doc of [`super`]).
+//! - token exchange (RFC 8693), in [`super::exchange`]: a provisioned
+//!   confidential client (the MCP server) turns an access token minted for
+//!   it into one for this gateway, never wider.
 //!
-//! Client authentication is in [`super::client_auth`]. The check and the effect (marking used, rotating, revoking) happen in one
+//! Client authentication is in [`super::client_auth`]. Every grant but the
+//! exchange counts against the caller's IP ([`super::bounds`]). The check and the effect (marking used, rotating, revoking) happen in one
 //! write transaction, so concurrent replays cannot both win; refusals that
 //! revoke are committed, not rolled back, which is why the transaction
 //! returns `Ok(Err(refusal))` for them.
 
-use axum::body::Bytes;
-use axum::extract::State;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::bounds::{self, LimitedBody};
 use super::client_auth::authenticate_client;
 use super::store::{self, Client, Kind, Token};
 use super::{
-    ACCESS_TOKEN_PREFIX, ACCESS_TOKEN_TYPE, OAuthError, Params, REFRESH_TOKEN_PREFIX,
-    REFRESH_TOKEN_TTL, TOKEN_EXCHANGE_GRANT, narrow_scope, new_token, no_store, parse_scope, pkce,
+    ACCESS_TOKEN_PREFIX, OAuthError, Params, REFRESH_TOKEN_PREFIX, REFRESH_TOKEN_TTL,
+    TOKEN_EXCHANGE_GRANT, exchange, narrow_scope, new_token, no_store, parse_scope, pkce, purge,
 };
+use crate::ratelimit::Bucket;
 use crate::sandbox::ids::{self, sha256_hex};
 use crate::sandbox::{SharedApp, clock};
 
 /// `POST /oauth/token`
-pub async fn serve(State(app): State<SharedApp>, headers: HeaderMap, body: Bytes) -> Response {
-    match handle(&app, &headers, &body).await {
+pub async fn serve(
+    State(app): State<SharedApp>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: LimitedBody,
+) -> Response {
+    purge::maybe(&app).await;
+    let form = Params::parse(&body.0);
+    let is_exchange = form.one("grant_type") == Ok(Some(TOKEN_EXCHANGE_GRANT));
+    if !is_exchange && let Err(too_many) = bounds::count(&app, &Bucket::Ip(peer.ip())).await {
+        return too_many;
+    }
+    match handle(&app, &headers, &form, peer.ip()).await {
         Ok(answer) => no_store(StatusCode::OK, answer),
-        Err(e) => e.into_response(),
+        Err(Refused::Error(e)) => e.into_response(),
+        Err(Refused::TooMany(response)) => response,
+    }
+}
+
+/// Why the token endpoint answers with an error.
+pub(super) enum Refused {
+    Error(OAuthError),
+    /// 429, ready to send.
+    TooMany(Response),
+}
+
+impl From<OAuthError> for Refused {
+    fn from(e: OAuthError) -> Self {
+        Refused::Error(e)
     }
 }
 
 /// A grant's result, and whether it revoked tokens (so the gateway's
 /// credential cache must forget them now).
-struct Outcome {
+pub(super) struct Outcome {
     result: Result<Value, OAuthError>,
     revoked: bool,
 }
 
 impl Outcome {
-    fn ok(answer: Value) -> Self {
+    pub(super) fn is_ok(&self) -> bool {
+        self.result.is_ok()
+    }
+    pub(super) fn ok(answer: Value) -> Self {
         Outcome {
             result: Ok(answer),
             revoked: false,
         }
     }
-    fn refuse(e: OAuthError) -> Self {
+    pub(super) fn refuse(e: OAuthError) -> Self {
         Outcome {
             result: Err(e),
             revoked: false,
@@ -70,31 +100,37 @@ impl Outcome {
     }
 }
 
-async fn handle(app: &SharedApp, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
+async fn handle(
+    app: &SharedApp,
+    headers: &HeaderMap,
+    form: &Params,
+    ip: IpAddr,
+) -> Result<Value, Refused> {
     if let Some(kind) = headers.get(header::CONTENT_TYPE) {
         let kind = kind.to_str().unwrap_or_default();
         if !kind.starts_with("application/x-www-form-urlencoded") {
             return Err(OAuthError::InvalidRequest(
                 "the token endpoint takes application/x-www-form-urlencoded".into(),
-            ));
+            )
+            .into());
         }
     }
-    let form = Params::parse(body);
-    let grant = required(&form, "grant_type")?;
+    let grant = required(form, "grant_type")?;
     let outcome = match grant {
         "authorization_code" => {
-            let client = authenticate_client(app, headers, &form).await?;
-            authorization_code(app, client, &form).await?
+            let client = authenticate_client(app, headers, form).await?;
+            authorization_code(app, client, form).await?
         }
         "refresh_token" => {
-            let client = authenticate_client(app, headers, &form).await?;
-            refresh(app, client, &form).await?
+            let client = authenticate_client(app, headers, form).await?;
+            refresh(app, client, form).await?
         }
-        TOKEN_EXCHANGE_GRANT => exchange(app, &form).await?,
+        TOKEN_EXCHANGE_GRANT => exchange::grant(app, headers, form, ip).await?,
         other => {
             return Err(OAuthError::UnsupportedGrantType(format!(
                 "grant_type {other:?} is not supported; supported: authorization_code, refresh_token, {TOKEN_EXCHANGE_GRANT}"
-            )));
+            ))
+            .into());
         }
     };
     if outcome.revoked {
@@ -104,25 +140,25 @@ async fn handle(app: &SharedApp, headers: &HeaderMap, body: &[u8]) -> Result<Val
             "OAuth credential replayed; its token family is revoked"
         );
     }
-    outcome.result
+    Ok(outcome.result?)
 }
 
-fn field<'a>(form: &'a Params, name: &str) -> Result<Option<&'a str>, OAuthError> {
+pub(super) fn field<'a>(form: &'a Params, name: &str) -> Result<Option<&'a str>, OAuthError> {
     form.one(name).map_err(OAuthError::InvalidRequest)
 }
 
-fn required<'a>(form: &'a Params, name: &str) -> Result<&'a str, OAuthError> {
+pub(super) fn required<'a>(form: &'a Params, name: &str) -> Result<&'a str, OAuthError> {
     field(form, name)?.ok_or_else(|| OAuthError::InvalidRequest(format!("{name} is required")))
 }
 
-fn ttl_ms(d: std::time::Duration) -> i64 {
+pub(super) fn ttl_ms(d: std::time::Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 2)
 }
 
 /// Issue an access token (and a refresh token, if `refresh_scope` is
 /// given) in `family`; returns the token response.
 #[allow(clippy::too_many_arguments)]
-fn issue(
+pub(super) fn issue(
     tx: &rusqlite::Transaction<'_>,
     client_id: &str,
     workspace_id: &str,
@@ -301,62 +337,6 @@ async fn refresh(app: &SharedApp, client: Client, form: &Params) -> Result<Outco
                 Some(&old.scope),
                 now,
             )?))
-        })
-        .await?)
-}
-
-async fn exchange(app: &SharedApp, form: &Params) -> Result<Outcome, OAuthError> {
-    let subject_hash = sha256_hex(required(form, "subject_token")?);
-    if required(form, "subject_token_type")? != ACCESS_TOKEN_TYPE {
-        return Err(OAuthError::InvalidRequest(format!(
-            "subject_token_type must be {ACCESS_TOKEN_TYPE}"
-        )));
-    }
-    if field(form, "requested_token_type")?.is_some_and(|t| t != ACCESS_TOKEN_TYPE) {
-        return Err(OAuthError::InvalidRequest(format!(
-            "requested_token_type must be {ACCESS_TOKEN_TYPE}"
-        )));
-    }
-    let issuer = app.issuer.clone();
-    let resource = field(form, "resource")?.ok_or_else(|| {
-        OAuthError::InvalidTarget(format!("resource is required and must be {issuer}"))
-    })?;
-    let audience_ok = field(form, "audience")?.is_none_or(|a| a == issuer);
-    if resource != issuer || !audience_ok {
-        return Err(OAuthError::InvalidTarget(format!(
-            "tokens can only be exchanged for this gateway ({issuer})"
-        )));
-    }
-    let scope = field(form, "scope")?
-        .map(|s| parse_scope(Some(s)).map_err(OAuthError::InvalidScope))
-        .transpose()?;
-    let ttl = ttl_ms(app.access_token_ttl);
-    Ok(app
-        .store
-        .write(move |tx| {
-            let now = clock::unix_millis();
-            let Some(subject) = store::active_access_token(tx, &subject_hash, now)? else {
-                return Ok(Outcome::refuse(OAuthError::InvalidGrant(
-                    "subject_token is not an active access token".into(),
-                )));
-            };
-            let scope = match narrow_scope(scope, &subject.scope, "the subject token's") {
-                Ok(scope) => scope,
-                Err(e) => return Ok(Outcome::refuse(e)),
-            };
-            let mut answer = issue(
-                tx,
-                &subject.client_id,
-                &subject.workspace_id,
-                &issuer,
-                &subject.family_id,
-                &scope,
-                (now + ttl).min(subject.expires_at),
-                None,
-                now,
-            )?;
-            answer["issued_token_type"] = json!(ACCESS_TOKEN_TYPE);
-            Ok(Outcome::ok(answer))
         })
         .await?)
 }

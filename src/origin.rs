@@ -1,5 +1,7 @@
 //! DNS-rebinding and cross-origin protection: which `Host` and `Origin`
-//! headers the MCP endpoint answers.
+//! headers an HTTP server of this crate answers — cloud mode's MCP endpoint
+//! and every route of the sandbox gateway (its API and its OAuth
+//! authorization server) alike.
 //!
 //! A web page can make a browser send requests to `127.0.0.1` — directly, or
 //! through a DNS name it rebinds to loopback. The browser then sends the
@@ -98,6 +100,44 @@ impl Origins {
     }
 }
 
+/// Was this (state-changing) request sent by a page of this very server?
+/// Its `Origin` — or, if a browser sent none, its `Referer` — must be
+/// `http://` + its own `Host` (the Host itself is checked by
+/// [`Origins::check`]). A request with neither is refused: every browser
+/// sends `Origin` with a form POST, so only a non-browser would omit both,
+/// and it has no business posting an operator's form.
+pub fn same_origin(headers: &HeaderMap) -> Result<(), &'static str> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .ok_or("missing or unreadable Host header")?
+        .trim()
+        .to_ascii_lowercase();
+    let own = format!("http://{host}");
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().map_err(|_| "unreadable Origin header")?;
+        return if origin
+            .trim()
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case(&own)
+        {
+            Ok(())
+        } else {
+            Err("the form was posted from another origin")
+        };
+    }
+    let referer = headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .ok_or("the form must be posted from this server's page (no Origin or Referer)")?
+        .to_ascii_lowercase();
+    if referer == own || referer.starts_with(&format!("{own}/")) {
+        Ok(())
+    } else {
+        Err("the form was posted from another origin")
+    }
+}
+
 /// `host` of `host[:port]`, keeping IPv6 brackets.
 fn host_of(authority: &str) -> &str {
     if authority.starts_with('[') {
@@ -179,5 +219,25 @@ mod tests {
                 .is_err()
         );
         assert!(o.check(&req("mcp.example.com", Some("null"))).is_err());
+    }
+
+    #[test]
+    fn same_origin_means_this_host_over_http() {
+        assert!(same_origin(&req("127.0.0.1:8787", Some("http://127.0.0.1:8787"))).is_ok());
+        assert!(same_origin(&req("127.0.0.1:8787", Some("http://127.0.0.1:8788"))).is_err());
+        assert!(same_origin(&req("127.0.0.1:8787", Some("http://localhost:6274"))).is_err());
+        assert!(same_origin(&req("127.0.0.1:8787", Some("null"))).is_err());
+        assert!(same_origin(&req("127.0.0.1:8787", None)).is_err());
+        let mut with_referer = req("127.0.0.1:8787", None);
+        with_referer.insert(
+            header::REFERER,
+            HeaderValue::from_static("http://127.0.0.1:8787/oauth/authorize?x=1"),
+        );
+        assert!(same_origin(&with_referer).is_ok());
+        with_referer.insert(
+            header::REFERER,
+            HeaderValue::from_static("http://127.0.0.1:87870/x"),
+        );
+        assert!(same_origin(&with_referer).is_err());
     }
 }
