@@ -2,6 +2,7 @@
 
 mod common;
 
+mod adversarial_sessions;
 mod cli;
 mod clients;
 mod errors;
