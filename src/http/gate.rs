@@ -99,7 +99,7 @@ pub(super) async fn gate(
             Ok(caller) => {
                 let subject = Subject::of(&caller);
                 match shared.sessions.admit(request.headers(), &subject) {
-                    Err(unknown_session) => unknown_session,
+                    Err(unknown_session) => unknown_session.into_response(),
                     Ok(claimed) => {
                         request.extensions_mut().insert::<Caller>(caller);
                         let mut response = as_json_rpc(shared.track(next.run(request)).await).await;

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 use super::credentials::Caller;
@@ -80,7 +80,7 @@ impl Sessions {
         &self,
         headers: &HeaderMap,
         subject: &Subject,
-    ) -> Result<Option<String>, Response> {
+    ) -> Result<Option<String>, UnknownSession> {
         // rmcp reads the first header as text and ignores one that is not.
         let Some(id) = headers.get(SESSION_HEADER).and_then(|v| v.to_str().ok()) else {
             return Ok(None);
@@ -88,7 +88,7 @@ impl Sessions {
         let owners = self.owners.lock().unwrap_or_else(|e| e.into_inner());
         match owners.get(id) {
             Some(owner) if owner == subject => Ok(Some(id.to_owned())),
-            _ => Err(unknown_session()),
+            _ => Err(UnknownSession),
         }
     }
 
@@ -123,8 +123,13 @@ impl Sessions {
 }
 
 /// What rmcp answers (and the gate re-shapes) for a session it does not know.
-fn unknown_session() -> Response {
-    super::gate::transport_error(StatusCode::NOT_FOUND, UNKNOWN_SESSION)
+#[derive(Debug)]
+pub(super) struct UnknownSession;
+
+impl IntoResponse for UnknownSession {
+    fn into_response(self) -> Response {
+        super::gate::transport_error(StatusCode::NOT_FOUND, UNKNOWN_SESSION)
+    }
 }
 
 #[cfg(test)]
@@ -178,7 +183,7 @@ mod tests {
             (with_session("s1"), &b),
             (with_session("s2"), &a),
         ] {
-            let refused = sessions.admit(&headers, who).unwrap_err();
+            let refused = sessions.admit(&headers, who).unwrap_err().into_response();
             assert_eq!(refused.status(), StatusCode::NOT_FOUND);
         }
         // A deleted session is forgotten.
