@@ -75,9 +75,10 @@ impl Session<'_> {
             .unwrap()
     }
 
-    async fn get(&self, key: &str, session: &str) -> reqwest::Response {
+    /// The GET stream (`Accept: text/event-stream`) or a DELETE.
+    async fn send(&self, method: reqwest::Method, key: &str, session: &str) -> reqwest::Response {
         self.http
-            .get(self.url)
+            .request(method, self.url)
             .bearer_auth(key)
             .header("accept", "text/event-stream")
             .header("mcp-session-id", session)
@@ -87,15 +88,12 @@ impl Session<'_> {
             .unwrap()
     }
 
+    async fn get(&self, key: &str, session: &str) -> reqwest::Response {
+        self.send(reqwest::Method::GET, key, session).await
+    }
+
     async fn delete(&self, key: &str, session: &str) -> reqwest::Response {
-        self.http
-            .delete(self.url)
-            .bearer_auth(key)
-            .header("mcp-session-id", session)
-            .header("mcp-protocol-version", VERSION)
-            .send()
-            .await
-            .unwrap()
+        self.send(reqwest::Method::DELETE, key, session).await
     }
 
     async fn tools_list(&self, key: &str, session: &str) -> reqwest::Response {
@@ -169,18 +167,43 @@ fn approve(state: &Value) -> Value {
     retry
 }
 
+/// Ask `asker` to delete `agent`, wait `pause`, then approve on `approver`
+/// with the state the question came with.
+async fn ask_then_approve(
+    asker: &str,
+    approver: &str,
+    key: &str,
+    agent: &str,
+    pause: Duration,
+) -> Value {
+    let delete = "smartalex_delete_agent";
+    let first = call(asker, key, delete, json!({"id": agent}), json!({})).await;
+    assert!(is_asked_again(&first), "{first}");
+    tokio::time::sleep(pause).await;
+    let retry = approve(&first["requestState"]);
+    call(approver, key, delete, json!({"id": agent}), retry).await
+}
+
 fn is_asked_again(r: &Value) -> bool {
     r["resultType"] == "input_required"
         && r["inputRequests"]["confirm"]["method"] == "elicitation/create"
         && r["requestState"].is_string()
 }
 
+/// The owner's key, another key of the owner's workspace, and a key of
+/// another workspace.
+async fn keys(sb: &sandbox_harness::Sandbox) -> [String; 3] {
+    [
+        sb.workspace_key("Acme").await,
+        sb.workspace_key("Acme").await,
+        sb.workspace_key("Bolt").await,
+    ]
+}
+
 #[tokio::test]
 async fn a_session_answers_only_the_credential_that_opened_it() {
     let sb = sandbox_harness::start().await;
-    let owner = sb.workspace_key("Acme").await;
-    let colleague = sb.workspace_key("Acme").await;
-    let stranger = sb.workspace_key("Bolt").await;
+    let [owner, colleague, stranger] = keys(&sb).await;
     let server = McpHttp::start(&[], &[("SMARTALEX_API_URL", &sb.base)]).await;
     let s = Session {
         http: client(),
@@ -297,9 +320,7 @@ async fn confirm_true_does_not_skip_the_question_of_a_client_that_can_ask() {
 #[tokio::test]
 async fn stateless_approvals_need_the_state_issued_with_the_question() {
     let sb = sandbox_harness::start().await;
-    let owner = sb.workspace_key("Acme").await;
-    let colleague = sb.workspace_key("Acme").await;
-    let stranger = sb.workspace_key("Bolt").await;
+    let [owner, colleague, stranger] = keys(&sb).await;
     let env = [("SMARTALEX_API_URL", sb.base.as_str())];
     let server = McpHttp::start(&["--confirm-key", KEY], &env).await;
     let url = server.url.as_str();
@@ -367,40 +388,17 @@ async fn stateless_approvals_need_the_state_issued_with_the_question() {
     // A replica with the same key honours the state; its answer window is
     // its own (1 s here): an expired state is asked again.
     let replica = McpHttp::start(&["--confirm-key", KEY, "--confirm-ttl", "1"], &env).await;
-    let first = call(url, &owner, delete, json!({"id": y}), json!({})).await;
-    let on_replica = call(
-        &replica.url,
-        &owner,
-        delete,
-        json!({"id": y}),
-        approve(&first["requestState"]),
-    )
-    .await;
+    let none = Duration::ZERO;
+    let on_replica = ask_then_approve(url, &replica.url, &owner, &y, none).await;
     assert_eq!(on_replica["isError"], false, "{on_replica}");
     let z = new_agent(url, &owner, "Z").await;
-    let first = call(&replica.url, &owner, delete, json!({"id": z}), json!({})).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let expired = call(
-        &replica.url,
-        &owner,
-        delete,
-        json!({"id": z}),
-        approve(&first["requestState"]),
-    )
-    .await;
+    let late = Duration::from_millis(1500);
+    let expired = ask_then_approve(&replica.url, &replica.url, &owner, &z, late).await;
     assert!(is_asked_again(&expired), "expired: {expired}");
     assert!(agent_exists(url, &owner, &z).await);
     // A process with another key refuses the first one's states.
     let other = McpHttp::start(&[], &env).await;
-    let first = call(url, &owner, delete, json!({"id": z}), json!({})).await;
-    let foreign = call(
-        &other.url,
-        &owner,
-        delete,
-        json!({"id": z}),
-        approve(&first["requestState"]),
-    )
-    .await;
+    let foreign = ask_then_approve(url, &other.url, &owner, &z, none).await;
     assert!(is_asked_again(&foreign), "another key: {foreign}");
     assert!(agent_exists(url, &owner, &z).await);
     assert!(!server.stderr().contains(KEY) && !replica.stderr().contains(KEY));
