@@ -8,7 +8,10 @@
 //! that id through only for the same subject. Anyone else gets exactly what
 //! an unknown session gets (`404`, `Not Found: Session not found`), so a
 //! foreign id cannot even be told apart from a made-up one. A binding is
-//! forgotten when its session is deleted or rmcp no longer knows it.
+//! forgotten when its session is deleted or rmcp answers 404 for it; like
+//! rmcp's own session table (which keeps idle-expired sessions until they
+//! are deleted), it is otherwise as long-lived as the process: one small
+//! entry per session rmcp already holds.
 //!
 //! Session ids are bearer secrets: nothing here logs them.
 
