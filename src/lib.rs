@@ -13,6 +13,8 @@ mod args;
 #[cfg(feature = "server")]
 pub mod complete;
 #[cfg(feature = "server")]
+pub mod confirm;
+#[cfg(feature = "server")]
 mod dispatch;
 #[cfg(feature = "server")]
 pub mod error;

@@ -8,6 +8,8 @@
 //! `SMARTALEX_LOG=debug` raises only this crate's own logs; every other
 //! target stays at `info` at most, unless the operator names it
 //! (`SMARTALEX_LOG=debug,rmcp=debug`) and so asks for its payloads knowingly.
+//! rmcp's session manager, which logs each new session id at `info`, stays
+//! at `warn` unless it is named itself.
 
 use std::str::FromStr;
 
@@ -16,6 +18,11 @@ use tracing_subscriber::filter::LevelFilter;
 /// This crate's log target.
 const OURS: &str = "smartalex_mcp";
 
+/// rmcp logs every new session id here at `info`; a session id is a
+/// credential of sorts (see `http::sessions`), so it stays at `warn` unless
+/// named.
+const SESSIONS: &str = "rmcp::transport::streamable_http_server::session";
+
 /// The filter directives to use for the operator's `spec` (`SMARTALEX_LOG`;
 /// `None` or blank: `warn`).
 pub fn directives(spec: Option<&str>) -> String {
@@ -23,6 +30,15 @@ pub fn directives(spec: Option<&str>) -> String {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .unwrap_or("warn");
+    let mut out = payload_free(spec);
+    if !spec.contains(SESSIONS) {
+        out.push_str(&format!(",{SESSIONS}=warn"));
+    }
+    out
+}
+
+/// `spec` with libraries held at `info` when it asks for more.
+fn payload_free(spec: &str) -> String {
     let mut global = None;
     let mut named = Vec::new();
     for directive in spec.split(',').map(str::trim).filter(|d| !d.is_empty()) {
@@ -50,17 +66,23 @@ mod tests {
 
     #[test]
     fn a_plain_debug_or_trace_raises_only_our_own_logs() {
-        assert_eq!(directives(Some("debug")), "info,smartalex_mcp=debug");
-        assert_eq!(directives(Some(" trace ")), "info,smartalex_mcp=trace");
+        assert_eq!(payload_free("debug"), "info,smartalex_mcp=debug");
+        assert_eq!(payload_free("trace"), "info,smartalex_mcp=trace");
+        assert_eq!(
+            directives(Some(" trace ")),
+            format!("info,smartalex_mcp=trace,{SESSIONS}=warn")
+        );
     }
 
     #[test]
     fn named_targets_keep_the_level_the_operator_gave_them() {
         assert_eq!(
-            directives(Some("debug,rmcp=trace")),
+            payload_free("debug,rmcp=trace"),
             "info,smartalex_mcp=debug,rmcp=trace"
         );
-        assert_eq!(directives(Some("rmcp=debug")), "rmcp=debug");
+        assert_eq!(payload_free("rmcp=debug"), "rmcp=debug");
+        let named = format!("info,{SESSIONS}=info");
+        assert_eq!(directives(Some(&named)), named);
     }
 
     #[test]

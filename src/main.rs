@@ -17,6 +17,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use rmcp::ServiceExt;
+use smartalex_mcp::confirm::{ConfirmKey, Sealer};
 use smartalex_mcp::gateway::{Gateway, KeyState};
 use smartalex_mcp::registry::{Outcome, Registry};
 #[cfg(feature = "sandbox")]
@@ -209,6 +210,19 @@ struct HttpArgs {
         requires = "oauth_client_id"
     )]
     oauth_client_secret: Option<String>,
+    /// The key that seals confirmation states (hex or base64, at least 32
+    /// bytes); give every process behind one endpoint the same key
+    /// [default: a random key for this process].
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "SMARTALEX_CONFIRM_KEY",
+        hide_env_values = true
+    )]
+    confirm_key: Option<smartalex_mcp::confirm::ConfirmKey>,
+    /// Seconds the user has to answer a confirmation (at most 900).
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    confirm_ttl: u64,
     #[command(flatten)]
     serve: ServeArgs,
 }
@@ -250,6 +264,9 @@ fn main() -> ExitCode {
 /// Logs go to stderr (stdout may be the JSON-RPC channel): human-readable,
 /// or one JSON object per line with `SMARTALEX_LOG_FORMAT=json` for a log
 /// pipeline.
+///
+/// rmcp logs every new session's id at `info`; a session id is a bearer
+/// secret, so that target stays at `warn` unless `SMARTALEX_LOG` names it.
 fn init_logging() {
     let asked = std::env::var("SMARTALEX_LOG").ok();
     let filter =
@@ -443,6 +460,8 @@ async fn serve_http(top: ServeArgs, args: HttpArgs) -> anyhow::Result<()> {
     options.max_body_bytes = args.max_body_bytes;
     options.request_timeout = std::time::Duration::from_secs(args.request_timeout.max(1));
     options.oauth_client = oauth_client.clone();
+    options.confirm_key = args.confirm_key;
+    options.confirm_ttl = std::time::Duration::from_secs(args.confirm_ttl);
     let bound = http::bind(options, registry, &gateway_url, timeouts)
         .await
         .context("starting the HTTP server")?;
@@ -501,7 +520,9 @@ async fn serve_stdio(registry: Arc<Registry>) -> anyhow::Result<()> {
             env!("CARGO_PKG_VERSION")
         );
     }
-    let server = SmartAlexServer::new(Arc::clone(&registry));
+    let key = ConfirmKey::random().context("creating the confirmation key")?;
+    let sealer = Arc::new(Sealer::new(key, smartalex_mcp::confirm::DEFAULT_TTL));
+    let server = SmartAlexServer::new(Arc::clone(&registry), sealer);
     let running = match server.serve(smartalex_mcp::stdio::stdio()).await {
         Ok(running) => running,
         // The client hung up before initializing: a normal end, not an error.

@@ -12,6 +12,14 @@
 //! 2025-11-25 session, an input-required result on 2026-07-28), reporting
 //! progress on long operations, and dropping a call the client cancelled.
 //!
+//! Only the user approves. When the client can ask, it is asked, whatever the
+//! arguments say: `confirm: true` counts only for a client that cannot ask
+//! (no elicitation capability). On 2026-07-28 an approval in `inputResponses`
+//! counts only together with the `requestState` issued with the question,
+//! sealed to this caller, tool and arguments ([`crate::confirm`]); any other
+//! retry is asked again. A client that said it can ask but whose elicitation
+//! fails gets a refusal, not the `confirm: true` fallback.
+//!
 //! It must never write to stdout itself: on stdio, stdout is the JSON-RPC
 //! channel. Logs go through `tracing` to stderr.
 
@@ -32,6 +40,7 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::Value;
 
 use crate::complete::Target;
+use crate::confirm::{Question, Sealer};
 use crate::error::CallError;
 use crate::gateway::Gateway;
 use crate::prompts::PromptError;
@@ -49,15 +58,17 @@ const CONFIRM_INPUT: &str = "confirm";
 /// How often a long operation reports that it is still running.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 
-/// The SmartAlex MCP server. Cheap to clone: every session shares one registry.
+/// The SmartAlex MCP server. Cheap to clone: every session shares one
+/// registry and one confirmation sealer.
 #[derive(Debug, Clone)]
 pub struct SmartAlexServer {
     registry: Arc<Registry>,
+    sealer: Arc<Sealer>,
 }
 
 impl SmartAlexServer {
-    pub fn new(registry: Arc<Registry>) -> Self {
-        Self { registry }
+    pub fn new(registry: Arc<Registry>, sealer: Arc<Sealer>) -> Self {
+        Self { registry, sealer }
     }
 
     pub fn registry(&self) -> &Registry {
@@ -71,16 +82,33 @@ impl SmartAlexServer {
     /// caller can reach nobody's data.
     fn gateway(&self, context: &RequestContext<RoleServer>) -> Arc<Gateway> {
         #[cfg(feature = "http")]
-        if let Some(caller) = context
-            .extensions
-            .get::<axum::http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<crate::http::Caller>())
-        {
+        if let Some(caller) = caller(context) {
             return caller.gateway.clone();
         }
         let _ = context;
         self.registry.gateway().clone()
     }
+}
+
+/// The HTTP caller of this request (the HTTP layer put it in the request's
+/// extensions).
+#[cfg(feature = "http")]
+fn caller(context: &RequestContext<RoleServer>) -> Option<&crate::http::Caller> {
+    context
+        .extensions
+        .get::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<crate::http::Caller>())
+}
+
+/// Who a confirmation is bound to: on HTTP the caller's workspace and
+/// credential; otherwise (stdio: one user, one credential) the process.
+fn subject(context: &RequestContext<RoleServer>) -> [u8; 32] {
+    #[cfg(feature = "http")]
+    if let Some(caller) = caller(context) {
+        return *crate::http::Subject::of(caller).as_bytes();
+    }
+    let _ = context;
+    [0u8; 32]
 }
 
 /// What the user said to a confirmation.
@@ -137,33 +165,65 @@ impl SmartAlexServer {
             return Answer::CannotAsk;
         };
         if is_stateless(context) {
-            // 2026-07-28: no server-to-client requests; the client asks the
-            // user and calls again with the answer.
-            if let Some(answer) = request
-                .input_responses
-                .as_ref()
-                .and_then(|r| r.get(CONFIRM_INPUT))
-            {
-                return match serde_json::from_value::<ElicitResult>(answer.clone()) {
-                    Ok(r) if approved(&r) => Answer::Approved,
-                    _ => Answer::Declined,
-                };
-            }
-            let mut requests = InputRequests::new();
-            requests.insert(
-                CONFIRM_INPUT.to_owned(),
-                InputRequest::Elicitation(ElicitRequest::new(params)),
-            );
-            return Answer::Ask(InputRequiredResult::from_input_requests(requests));
+            return self.ask_by_input_required(params, request, context);
         }
         match context.peer.create_elicitation(params).await {
             Ok(r) if approved(&r) => Answer::Approved,
             Ok(_) => Answer::Declined,
             Err(e) => {
-                tracing::warn!("elicitation failed, falling back to confirm: true: {e}");
-                Answer::CannotAsk
+                // It said it can ask: a model's `confirm: true` must not
+                // stand in for the user it failed to reach.
+                tracing::warn!("elicitation failed; the tool does not run: {e}");
+                Answer::Declined
             }
         }
+    }
+
+    /// 2026-07-28: no server-to-client requests. The first call gets the
+    /// question and a sealed state; the retry's approval counts only with a
+    /// state that verifies for this caller, tool and arguments. A decline
+    /// needs no proof.
+    fn ask_by_input_required(
+        &self,
+        params: ElicitRequestParams,
+        request: &CallToolRequestParams,
+        context: &RequestContext<RoleServer>,
+    ) -> Answer {
+        let no_args = serde_json::Map::new();
+        let subject = subject(context);
+        let bound = Question {
+            subject: &subject,
+            tool: &request.name,
+            args: request.arguments.as_ref().unwrap_or(&no_args),
+        };
+        if let Some(answer) = request
+            .input_responses
+            .as_ref()
+            .and_then(|r| r.get(CONFIRM_INPUT))
+        {
+            let said_yes =
+                serde_json::from_value::<ElicitResult>(answer.clone()).is_ok_and(|r| approved(&r));
+            if !said_yes {
+                return Answer::Declined;
+            }
+            match self.sealer.redeem(request.request_state.as_deref(), &bound) {
+                Ok(()) => return Answer::Approved,
+                Err(why) => tracing::warn!(
+                    tool = %request.name,
+                    reason = %why,
+                    "approval without a valid request state; asking again"
+                ),
+            }
+        }
+        let mut requests = InputRequests::new();
+        requests.insert(
+            CONFIRM_INPUT.to_owned(),
+            InputRequest::Elicitation(ElicitRequest::new(params)),
+        );
+        Answer::Ask(InputRequiredResult::new(
+            Some(requests),
+            Some(self.sealer.issue(&bound)),
+        ))
     }
 }
 
@@ -207,11 +267,10 @@ impl ServerHandler for SmartAlexServer {
         let mut approval = Approval::FromArguments;
         let no_args = serde_json::Map::new();
         let given = request.arguments.as_ref().unwrap_or(&no_args);
-        let confirmed = given.get(crate::registry::CONFIRM_ARG) == Some(&Value::Bool(true));
-        // `confirmation` is `None` at once for the tools that never ask.
-        if let Some(question) = spec.confirmation(given)
-            && !confirmed
-        {
+        // `confirmation` is `None` at once for the tools that never ask. A
+        // client that can ask is asked even when the arguments say
+        // `confirm: true`: only the user approves.
+        if let Some(question) = spec.confirmation(given) {
             match self.ask(&question, &request, &context).await {
                 Answer::Approved => approval = Approval::Granted,
                 Answer::Declined => {
@@ -219,6 +278,7 @@ impl ServerHandler for SmartAlexServer {
                     return Ok(Outcome::Failed(text).into_result().into());
                 }
                 Answer::Ask(input_required) => return Ok(input_required.into()),
+                // The registry requires `confirm: true`.
                 Answer::CannotAsk => {}
             }
         }

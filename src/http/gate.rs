@@ -18,7 +18,9 @@
 //!    of the error reference.
 //! 4. **Authentication** — no valid caller: 401 with
 //!    `WWW-Authenticate: Bearer resource_metadata="…"`.
-//! 5. rmcp, with the [`Caller`] in the request's extensions, bounded in time.
+//! 5. **Session owner** — a request naming a 2025-11-25 session that its
+//!    caller did not open gets the unknown-session 404 ([`super::sessions`]).
+//! 6. rmcp, with the [`Caller`] in the request's extensions, bounded in time.
 //!
 //! Steps 3 onwards carry `X-RateLimit-*` headers, and so does a 403 (it is
 //! counted against the IP): every response of the MCP endpoint does.
@@ -35,6 +37,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::Shared;
 use super::credentials::{Caller, Known, Rejection};
+use super::sessions::Subject;
 use crate::ratelimit::Bucket;
 
 const NOT_ACCEPTABLE_POST: &str =
@@ -99,14 +102,22 @@ pub(super) async fn gate(
         Ok(()) => match caller {
             Err(rejection) => shared.unauthorized(&rejection),
             Ok(caller) => {
-                request.extensions_mut().insert::<Caller>(caller);
-                let mut response = as_json_rpc(shared.track(next.run(request)).await).await;
-                // rmcp answers a session DELETE 202; the session is gone at
-                // once, and clients (the Python SDK) expect 200 or 204.
-                if method == Method::DELETE && response.status() == StatusCode::ACCEPTED {
-                    *response.status_mut() = StatusCode::NO_CONTENT;
+                let subject = Subject::of(&caller);
+                match shared.sessions.admit(request.headers(), &subject) {
+                    Err(unknown_session) => unknown_session.into_response(),
+                    Ok(claimed) => {
+                        request.extensions_mut().insert::<Caller>(caller);
+                        let mut response = as_json_rpc(shared.track(next.run(request)).await).await;
+                        let sessions = &shared.sessions;
+                        sessions.settle(&method, claimed.as_deref(), subject, &response);
+                        // rmcp answers a session DELETE 202; the session is gone at
+                        // once, and clients (the Python SDK) expect 200 or 204.
+                        if method == Method::DELETE && response.status() == StatusCode::ACCEPTED {
+                            *response.status_mut() = StatusCode::NO_CONTENT;
+                        }
+                        response
+                    }
                 }
-                response
             }
         },
     };

@@ -3,7 +3,8 @@
 //! rmcp implements the transport — 2025-11-25 sessions (`Mcp-Session-Id`,
 //! SSE streams) and 2026-07-28 stateless requests alike. Around it this
 //! module adds what a hosted endpoint needs and rmcp leaves to the host:
-//! per-request credentials ([`credentials`]), the documented rate limits
+//! per-request credentials ([`credentials`]), sessions bound to the
+//! credential that opened them ([`sessions`]), the documented rate limits
 //! ([`crate::ratelimit`], shared with the sandbox) keyed on the client's
 //! address even behind a reverse proxy ([`client_ip`]), bounded connections
 //! ([`crate::listen`]), DNS-rebinding protection ([`crate::origin`], shared
@@ -21,6 +22,7 @@
 mod client_ip;
 mod credentials;
 mod gate;
+mod sessions;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -43,8 +45,10 @@ use crate::ratelimit;
 pub use crate::ratelimit::{Limits, RateLimiter};
 pub use client_ip::{Cidr, CidrError, ForwardedHeader, TrustedProxies};
 pub use credentials::{Caller, ClientCredentials, Rejection, Resolver};
+pub use sessions::Subject;
 
 use crate::auth::Timeouts;
+use crate::confirm::{ConfirmKey, Sealer};
 use crate::registry::Registry;
 use crate::server::SmartAlexServer;
 
@@ -78,6 +82,11 @@ pub struct HttpOptions {
     pub trusted_proxies: TrustedProxies,
     /// This server's confidential client for token exchange.
     pub oauth_client: Option<ClientCredentials>,
+    /// Signs confirmation states; every replica must share it. Default: a
+    /// random key for this process.
+    pub confirm_key: Option<ConfirmKey>,
+    /// How long a confirmation question stays answerable.
+    pub confirm_ttl: Duration,
 }
 
 impl HttpOptions {
@@ -98,6 +107,8 @@ impl HttpOptions {
             connections: ConnectionLimits::default(),
             trusted_proxies: TrustedProxies::default(),
             oauth_client: None,
+            confirm_key: None,
+            confirm_ttl: crate::confirm::DEFAULT_TTL,
         }
     }
 }
@@ -122,6 +133,8 @@ pub enum HttpError {
     Redis(#[from] ratelimit::RedisError),
     #[error("cannot build the HTTP client for the authorization server: {0}")]
     Client(#[from] reqwest::Error),
+    #[error("invalid confirmation key: {0}")]
+    ConfirmKey(#[from] crate::confirm::KeyError),
     #[error("serving failed: {0}")]
     Serve(std::io::Error),
 }
@@ -134,6 +147,7 @@ struct Shared {
     origins: origin::Origins,
     metadata: serde_json::Value,
     resource_metadata_url: String,
+    sessions: sessions::Sessions,
     request_timeout: Duration,
     in_flight: AtomicUsize,
     idle: Notify,
@@ -229,6 +243,7 @@ pub async fn bind(
         ),
         metadata,
         resource_metadata_url,
+        sessions: sessions::Sessions::default(),
         request_timeout: options.request_timeout,
         in_flight: AtomicUsize::new(0),
         idle: Notify::new(),
@@ -243,8 +258,20 @@ pub async fn bind(
         .with_json_response(true)
         .with_max_request_body_bytes(options.max_body_bytes)
         .with_cancellation_token(sessions.child_token());
+    // One sealer for every session and request: a state issued on one
+    // request is redeemed on another.
+    let key = match options.confirm_key {
+        Some(key) => key,
+        None => ConfirmKey::random()?,
+    };
+    let sealer = Arc::new(Sealer::new(key, options.confirm_ttl));
     let mcp = StreamableHttpService::new(
-        move || Ok(SmartAlexServer::new(Arc::clone(&registry))),
+        move || {
+            Ok(SmartAlexServer::new(
+                Arc::clone(&registry),
+                Arc::clone(&sealer),
+            ))
+        },
         Arc::new(LocalSessionManager::default()),
         config,
     );

@@ -5,6 +5,7 @@ mod common;
 mod adversarial;
 mod adversarial_conn;
 mod adversarial_oauth;
+mod adversarial_sessions;
 mod cli;
 mod clients;
 mod errors;

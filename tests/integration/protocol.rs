@@ -223,11 +223,13 @@ async fn confirmations_in_both_eras() {
     assert_eq!(no["result"]["isError"], true);
     assert!(text(&no["result"]).contains("the user declined"));
     assert_eq!(gw.seen().len(), 1);
+    // The approval counts with the state issued with the question.
     let yes = s
         .request(
             "tools/call",
             json!({"_meta": meta, "name": "smartalex_delete_deal", "arguments": {"id": id},
-        "inputResponses": {"confirm": {"action": "accept", "content": {"confirm": true}}}}),
+        "inputResponses": {"confirm": {"action": "accept", "content": {"confirm": true}}},
+        "requestState": result["requestState"]}),
         )
         .await;
     assert_eq!(yes["result"]["isError"], false, "{yes}");

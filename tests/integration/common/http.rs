@@ -131,11 +131,16 @@ pub fn mcp_post(
 }
 
 /// A 2026-07-28 (stateless) request: the protocol version in a header and in
-/// `_meta`, with the client's capabilities.
+/// `_meta`, with the client's capabilities (none, unless `params` already
+/// carries `_meta` with some).
 pub fn stateless(id: u64, method: &str, mut params: Value) -> Value {
+    let capabilities = params
+        .pointer("/_meta/io.modelcontextprotocol~1clientCapabilities")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
     params["_meta"] = json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientCapabilities": capabilities,
         "io.modelcontextprotocol/clientInfo": {"name": "it", "version": "0"},
     });
     json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
