@@ -86,13 +86,14 @@ mod tests {
     }
 
     #[test]
-    fn quiet_levels_and_the_default_are_unchanged() {
-        assert_eq!(directives(None), "warn");
-        assert_eq!(directives(Some("")), "warn");
-        assert_eq!(directives(Some("info")), "info");
+    fn quiet_levels_and_the_default_are_unchanged_but_for_session_ids() {
+        let quiet = format!(",{SESSIONS}=warn");
+        assert_eq!(directives(None), format!("warn{quiet}"));
+        assert_eq!(directives(Some("")), format!("warn{quiet}"));
+        assert_eq!(directives(Some("info")), format!("info{quiet}"));
         assert_eq!(
             directives(Some("warn,smartalex_mcp=debug")),
-            "warn,smartalex_mcp=debug"
+            format!("warn,smartalex_mcp=debug{quiet}")
         );
     }
 }

@@ -348,10 +348,7 @@ impl Resolver {
                 response.status().as_u16()
             )));
         }
-        response
-            .json()
-            .await
-            .map_err(|e| unavailable("introspection", &e))
+        read_json(response, "introspection").await
     }
 
     async fn exchange(&self, subject: &str) -> Result<Exchanged, Rejection> {
@@ -392,7 +389,10 @@ impl Resolver {
         if status.is_client_error() {
             // Revoked or expired between introspection and exchange. The
             // error body is RFC 6749's `error`/`error_description`: no secrets.
-            let why = response.text().await.unwrap_or_default();
+            let why = read_bounded(response)
+                .await
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
             tracing::warn!(status = status.as_u16(), answer = %why, "token exchange refused");
             return Err(Rejection::Invalid);
         }
@@ -402,11 +402,38 @@ impl Resolver {
                 status.as_u16()
             )));
         }
-        response
-            .json()
-            .await
-            .map_err(|e| unavailable("token exchange", &e))
+        read_json(response, "token exchange").await
     }
+}
+
+/// The most of an authorization server's answer read: its JSON documents
+/// are a few hundred bytes, and nothing it sends may cost more.
+const MAX_AS_ANSWER: usize = 64 * 1024;
+
+/// An answer's body, or `None` past [`MAX_AS_ANSWER`] or on a broken read.
+async fn read_bounded(mut response: reqwest::Response) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.ok()? {
+        if body.len() + chunk.len() > MAX_AS_ANSWER {
+            return None;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Some(body)
+}
+
+async fn read_json<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+    what: &str,
+) -> Result<T, Rejection> {
+    let body = read_bounded(response).await.ok_or_else(|| {
+        Rejection::Unavailable(format!(
+            "{what} answer is unreadable or over {MAX_AS_ANSWER} bytes"
+        ))
+    })?;
+    serde_json::from_slice(&body).map_err(|e| {
+        Rejection::Unavailable(format!("{what} answer is not the expected JSON ({e})"))
+    })
 }
 
 /// Insert into a verdict cache that never holds more than [`CACHE_MAX`]:

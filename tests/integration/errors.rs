@@ -38,6 +38,12 @@ fn cases() -> Vec<(&'static str, Script, &'static str, Value)> {
         ("502 html", Script::html(502, "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"), list.0, list.1.clone()),
         ("200 html", Script::html(200, "<!DOCTYPE html><html><body>Maintenance</body></html>"), list.0, list.1.clone()),
         ("200 wrong shape", Script::json(200, json!({"items": []})), list.0, list.1.clone()),
+        (
+            "200 over 8 MiB",
+            Script::Reply { status: 200, content_type: "application/json", body: format!("{{\"data\":\"{}\"}}", "x".repeat(9 << 20)), headers: Vec::new() },
+            list.0,
+            list.1.clone(),
+        ),
         ("invalid arguments", Script::json(500, json!({"error": "must not be reached"})), "smartalex_create_deal", json!({"stage": "won", "value": "x", "contact_id": "abc", "extra": 1})),
     ]
 }
