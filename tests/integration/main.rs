@@ -4,6 +4,10 @@ mod common;
 
 mod cli;
 mod clients;
+mod distribution;
+mod distribution_bundle;
+mod distribution_cargo;
+mod distribution_registry;
 mod errors;
 mod http;
 mod http_clients;
