@@ -4,10 +4,10 @@
 //! `openapi/` inside the package, not in this checkout.
 //!
 //! The generator is not on crates.io yet, so the install resolves it from
-//! its own packaged crate through a `[patch]`, with this workspace's lock
-//! file (the same versions `cargo test` just compiled, so only the two
-//! crates themselves are rebuilt: `--debug`, into this workspace's target
-//! directory).
+//! its own packaged crate through a `[patch]`, `--locked` to the packaged
+//! lock file and `--offline`. It builds `--debug` into this workspace's
+//! target directory, so dependencies compiled before are reused (the first
+//! run compiles those whose features differ from the test build's).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -69,13 +69,16 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
             .arg(dir.join("package-target")),
     );
     let packaged = dir.join("package-target/package");
+    // Unpacked outside this checkout, or cargo would take them for members
+    // of its workspace.
+    let outside = tempfile::tempdir().unwrap();
     let server = unpack(
         &packaged.join(format!("smartalex-mcp-{version}.crate")),
-        &dir,
+        outside.path(),
     );
     let codegen = unpack(
         &packaged.join(format!("smartalex-mcp-codegen-{version}.crate")),
-        &dir,
+        outside.path(),
     );
 
     // What the crate carries: the spec and the prompts its build script
@@ -96,7 +99,26 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
         );
     }
 
-    std::fs::copy(repo().join("Cargo.lock"), server.join("Cargo.lock")).unwrap();
+    // The packaged lock file pins the generator from crates.io; patched to
+    // its unpacked crate it is a path dependency, which a lock file records
+    // without a source or checksum. Everything else stays as packaged.
+    let lock_path = server.join("Cargo.lock");
+    let lock = std::fs::read_to_string(&lock_path).unwrap();
+    let lock: Vec<String> = lock
+        .split("\n[[package]]\n")
+        .map(|entry| {
+            if entry.starts_with("name = \"smartalex-mcp-codegen\"\n") {
+                entry
+                    .split('\n')
+                    .filter(|l| !l.starts_with("source = ") && !l.starts_with("checksum = "))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            } else {
+                entry.to_owned()
+            }
+        })
+        .collect();
+    std::fs::write(&lock_path, lock.join("\n[[package]]\n")).unwrap();
     let root = dir.join("install");
     run_ok(
         cargo()
