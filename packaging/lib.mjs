@@ -4,8 +4,8 @@
 // and offline.
 
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -40,6 +40,24 @@ export function platforms() {
 /** This machine's platform key, e.g. `linux-x64`. */
 export function hostPlatform() {
   return `${process.platform}-${process.arch}`;
+}
+
+/**
+ * The platform (`--platform`, default this machine's) and the binary built
+ * for it (`--binary`, default `target/release/smartalex-mcp[.exe]`).
+ */
+export function targetBinary(args) {
+  const platform = args.platform ?? hostPlatform();
+  const info = platforms()[platform];
+  if (!info) {
+    throw new Error(`unknown platform ${platform}; known: ${Object.keys(platforms()).join(", ")}`);
+  }
+  const exe = info.os === "win32" ? "smartalex-mcp.exe" : "smartalex-mcp";
+  const binary = resolve(args.binary ?? join(ROOT, "target/release", exe));
+  if (!existsSync(binary)) {
+    throw new Error(`no binary at ${binary}: run \`cargo build --release\` or pass --binary`);
+  }
+  return { platform, info, exe, binary };
 }
 
 export function readJson(path) {

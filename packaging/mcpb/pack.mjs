@@ -13,22 +13,13 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ROOT, cargoPackage, hostPlatform, parseArgs, platforms, readJson, toJson } from "../lib.mjs";
+import { ROOT, cargoPackage, parseArgs, readJson, targetBinary, toJson } from "../lib.mjs";
 
 const MCPB_CLI = "@anthropic-ai/mcpb@2.1.2";
 
 function main() {
   const args = parseArgs(process.argv.slice(2));
-  const platform = args.platform ?? hostPlatform();
-  const info = platforms()[platform];
-  if (!info) {
-    throw new Error(`unknown platform ${platform}; known: ${Object.keys(platforms()).join(", ")}`);
-  }
-  const exe = info.os === "win32" ? "smartalex-mcp.exe" : "smartalex-mcp";
-  const binary = resolve(args.binary ?? join(ROOT, "target/release", exe));
-  if (!existsSync(binary)) {
-    throw new Error(`no binary at ${binary}: run \`cargo build --release\` or pass --binary`);
-  }
+  const { platform, info, exe, binary } = targetBinary(args);
   const out = resolve(args.out ?? join(ROOT, "target/mcpb"));
   const stage = join(out, `smartalex-mcp-${platform}`);
   rmSync(stage, { recursive: true, force: true });

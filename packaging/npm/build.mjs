@@ -12,10 +12,10 @@
 // cross-built for it.
 
 import { execFileSync } from "node:child_process";
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ROOT, cargoPackage, hostPlatform, parseArgs, platforms, readJson, toJson } from "../lib.mjs";
+import { ROOT, cargoPackage, parseArgs, platforms, readJson, targetBinary, toJson } from "../lib.mjs";
 
 const LAUNCHER_DIR = join(ROOT, "packaging/npm/mcp-server");
 
@@ -51,16 +51,7 @@ function platformManifest(launcher, platform, info) {
 
 function main() {
   const args = parseArgs(process.argv.slice(2), ["pack"]);
-  const platform = args.platform ?? hostPlatform();
-  const info = platforms()[platform];
-  if (!info) {
-    throw new Error(`unknown platform ${platform}; known: ${Object.keys(platforms()).join(", ")}`);
-  }
-  const exe = info.os === "win32" ? "smartalex-mcp.exe" : "smartalex-mcp";
-  const binary = resolve(args.binary ?? join(ROOT, "target/release", exe));
-  if (!existsSync(binary)) {
-    throw new Error(`no binary at ${binary}: run \`cargo build --release\` or pass --binary`);
-  }
+  const { platform, info, exe, binary } = targetBinary(args);
   const out = resolve(args.out ?? join(ROOT, "target/npm"));
 
   const launcher = launcherManifest();
