@@ -296,7 +296,8 @@ fn each_registry_rule_rejects_what_it_should() {
         patch(&mut s);
         registry_problems(&s)
     };
-    let cases: [(&str, &dyn Fn(&mut Value)); 12] = [
+    type Patch<'a> = &'a dyn Fn(&mut Value);
+    let cases: [(&str, Patch); 12] = [
         ("schema", &|s| {
             s["$schema"] = json!(
                 "https://static.modelcontextprotocol.io/schemas/2025-07-09/server.schema.json"
