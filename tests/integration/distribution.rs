@@ -279,6 +279,27 @@ async fn a_signal_to_the_launcher_reaches_the_binary() {
         first.contains("serving MCP at http://127.0.0.1:"),
         "{first}"
     );
+    // It has printed its address; one answered request shows it is past
+    // installing its signal handlers too (before that, SIGINT kills it,
+    // which the launcher would faithfully report as a death by SIGINT).
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap()
+        .to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        conn.write_all(b"GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).unwrap();
+        answer
+    })
+    .await
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
     kill("INT", http.id());
     let status = http.wait().unwrap();
     let rest: Vec<String> = rest.map(Result::unwrap).collect();
