@@ -52,7 +52,7 @@ struct ServeArgs {
     tools: Option<Vec<String>>,
     /// Run the sandbox gateway in-process and use it (no account needed).
     #[cfg(feature = "sandbox")]
-    #[arg(long)]
+    #[arg(long, env = "SMARTALEX_SANDBOX")]
     sandbox: bool,
     /// Sandbox database file, or `:memory:` [default: the platform data dir].
     #[cfg(feature = "sandbox")]

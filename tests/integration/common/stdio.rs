@@ -22,7 +22,13 @@ pub struct StdioServer {
 impl StdioServer {
     /// Spawn with `args` and exactly the environment `env` (plus PATH/HOME).
     pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut cmd = Command::new(bin());
+        Self::spawn_program(bin().as_ref(), args, env)
+    }
+
+    /// [`Self::spawn`] for another program that serves MCP on its stdio: a
+    /// launcher, or the binary as a package installed it.
+    pub fn spawn_program(program: &std::ffi::OsStr, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut cmd = Command::new(program);
         cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -34,7 +40,9 @@ impl StdioServer {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("spawn smartalex-mcp");
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {}: {e}", program.to_string_lossy()));
         let stdin = child.stdin.take().unwrap();
         let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
         // Drain stderr as it comes, so a chatty server never blocks on a full pipe.
@@ -57,15 +65,21 @@ impl StdioServer {
     /// Spawn and complete the 2025-11-25 `initialize` handshake.
     pub async fn initialized(args: &[&str], env: &[(&str, &str)]) -> (Self, Value) {
         let mut s = Self::spawn(args, env);
-        let init = s
+        let init = s.initialize().await;
+        (s, init)
+    }
+
+    /// The 2025-11-25 `initialize` handshake; returns the whole response.
+    pub async fn initialize(&mut self) -> Value {
+        let init = self
             .request(
                 "initialize",
                 json!({"protocolVersion": "2025-11-25", "capabilities": {},
                        "clientInfo": {"name": "it", "version": "0"}}),
             )
             .await;
-        s.notify("notifications/initialized", json!({})).await;
-        (s, init)
+        self.notify("notifications/initialized", json!({})).await;
+        init
     }
 
     pub fn pid(&self) -> u32 {
@@ -124,6 +138,19 @@ impl StdioServer {
         resp.get("result")
             .cloned()
             .unwrap_or_else(|| panic!("no result: {resp}"))
+    }
+
+    /// The child's process id, to send it a signal.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("the server is still running")
+    }
+
+    /// Wait (up to 20 s) for the process to end, without closing stdin.
+    pub async fn exit_status(&mut self) -> std::process::ExitStatus {
+        tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .expect("the server did not exit")
+            .unwrap()
     }
 
     /// Close stdin, wait for exit, and return (all remaining stdout, stderr).
