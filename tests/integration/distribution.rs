@@ -269,7 +269,12 @@ async fn a_signal_to_the_launcher_reaches_the_binary() {
     let lines = tokio::task::spawn_blocking(move || {
         use std::io::BufRead;
         let mut lines = std::io::BufReader::new(stderr).lines();
-        let first = lines.next().unwrap().unwrap();
+        // Warnings may come first; the address line is the one to wait for.
+        let first = lines
+            .by_ref()
+            .map(Result::unwrap)
+            .find(|l| l.contains("serving MCP at"))
+            .expect("http printed its address");
         (first, lines)
     })
     .await
