@@ -76,8 +76,14 @@ impl Output {
     pub fn new(spec: &ToolSpec, mut body: Value, limit: usize) -> Self {
         crate::untrusted::fence(&mut body, spec.untrusted);
         let mut text = body.to_string();
-        let pages = spec.input_schema.contains("\"per_page\"");
-        let note = crate::truncate::fit(&mut body, &mut text, limit, pages);
+        // Whether the tool pages matters only for a result that must be cut:
+        // no scan of the schema on the common path.
+        let note = (text.len() > limit)
+            .then(|| {
+                let pages = spec.input_schema.contains("\"per_page\"");
+                crate::truncate::fit(&mut body, &mut text, limit, pages)
+            })
+            .flatten();
         Self { body, text, note }
     }
 }
