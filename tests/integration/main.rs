@@ -13,6 +13,7 @@ mod distribution_bundle;
 mod distribution_cargo;
 mod distribution_registry;
 mod errors;
+mod hot_path;
 mod http;
 mod http_clients;
 mod http_scale;

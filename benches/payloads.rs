@@ -1,0 +1,637 @@
+//! The server's cost on the answers users actually fetch.
+//!
+//! `cargo bench --bench payloads` (release build). Set `SMARTALEX_MCP_BIN`
+//! to measure another build of the binary (an older commit, say) with the
+//! very same harness and gateway.
+//!
+//! A loopback gateway on its own thread answers with fixed, realistic bytes
+//! (`support/payloads.rs`): contact pages of 2, 25 and 100 contacts with
+//! every field, one call with a 40-turn transcript, and a 404. For each, over
+//! stdio, one request in flight, [`CALLS`] calls after [`WARMUP`]:
+//!
+//! - p50/p99 of the `tools/call` round trip, and of a direct keep-alive GET
+//!   of the same route on the same gateway (a raw-socket client, the
+//!   leanest possible, so the overhead figure includes reqwest's own cost);
+//! - the overhead (call minus direct GET) at p50 and p99;
+//! - the server's CPU time per call: the sum of its threads' on-CPU time
+//!   from `/proc/<pid>/task/*/schedstat` (nanoseconds), across the run;
+//! - the bytes the gateway sent and the bytes of the request and answer line;
+//! - peak RSS (VmHWM) after the run, each payload in a fresh process.
+//!
+//! Then overhead growth per KB of gateway answer (2 → 100 contacts), cold
+//! start (spawn → `initialize` result), and cloud mode (`smartalex-mcp http`,
+//! stateless 2026-07-28 calls, API key, rate limits off): one client per
+//! payload as above, then 64 clients on the 25-contact page for a few
+//! seconds, with calls/s, p50/p99 and CPU per call.
+//!
+//! Clients, server and gateway share the machine's cores.
+
+#![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+#[path = "support/payloads.rs"]
+mod payloads;
+
+const CALLS: usize = 2_000;
+const WARMUP: usize = 200;
+const SPAWNS: usize = 30;
+const CLIENTS: usize = 64;
+const LOAD_WARMUP: Duration = Duration::from_millis(500);
+const LOAD_RUN: Duration = Duration::from_secs(4);
+const KEY: &str = "sa_test_benchmarkbenchmark0001";
+
+/// One measured payload: the tool call and the gateway route behind it.
+struct Case {
+    label: &'static str,
+    tool: &'static str,
+    arguments: String,
+    route: String,
+    /// A string every answer must contain.
+    expect: &'static str,
+    is_error: bool,
+}
+
+fn cases() -> Vec<Case> {
+    let page = |n: usize, label| Case {
+        label,
+        tool: "smartalex_list_contacts",
+        arguments: format!(r#"{{"per_page":{n}}}"#),
+        route: format!("/contacts?per_page={n}"),
+        expect: "Lovelace",
+        is_error: false,
+    };
+    vec![
+        page(2, "2 contacts"),
+        page(25, "25 contacts"),
+        page(100, "100 contacts"),
+        Case {
+            label: "call + 40 turns",
+            tool: "smartalex_get_call",
+            arguments: r#"{"id":"c0ffee00-1111-4222-8333-444455556666"}"#.to_owned(),
+            route: "/calls/c0ffee00-1111-4222-8333-444455556666".to_owned(),
+            expect: "valuation",
+            is_error: false,
+        },
+        Case {
+            label: "404 error",
+            tool: "smartalex_get_contact",
+            arguments: format!(r#"{{"id":"{}"}}"#, payloads::MISSING_CONTACT),
+            route: format!("/contacts/{}", payloads::MISSING_CONTACT),
+            expect: "not_found",
+            is_error: true,
+        },
+    ]
+}
+
+/// The loopback gateway: realistic fixed answers, on its own thread and
+/// runtime so it never shares the server's.
+fn start_gateway() -> SocketAddr {
+    use axum::extract::{Path, Query};
+    use axum::http::StatusCode;
+    use axum::routing::{get, post};
+
+    #[derive(serde::Deserialize)]
+    struct PageQuery {
+        per_page: Option<usize>,
+    }
+    const JSON: [(&str, &str); 1] = [("content-type", "application/json")];
+
+    let pages: Arc<Vec<String>> = Arc::new((0..=100).map(payloads::contact_page).collect());
+    let call: &'static str = Box::leak(payloads::call_detail(40).into_boxed_str());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let app = axum::Router::new()
+                .route(
+                    "/oauth/introspect",
+                    post(|| async {
+                        (
+                            JSON,
+                            r#"{"active":true,"token_type":"api_key","workspace_id":"bench","scope":"read write"}"#,
+                        )
+                    }),
+                )
+                .route(
+                    "/contacts",
+                    get(move |Query(q): Query<PageQuery>| {
+                        let pages = pages.clone();
+                        async move { (JSON, pages[q.per_page.unwrap_or(25).min(100)].clone()) }
+                    }),
+                )
+                .route(
+                    "/contacts/{id}",
+                    get(|Path(_id): Path<String>| async {
+                        (StatusCode::NOT_FOUND, JSON, payloads::not_found())
+                    }),
+                )
+                .route("/calls/{id}", get(move || async move { (JSON, call) }));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+fn binary() -> String {
+    std::env::var("SMARTALEX_MCP_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_smartalex-mcp").to_owned())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// Nanoseconds on CPU of every live thread of `pid`.
+fn cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// Nanoseconds on CPU of the calling thread.
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The floor under any server built on the same HTTP client: the CPU one
+/// thread spends on a bare reqwest keep-alive GET of `route` (current-thread
+/// runtime, like the stdio server's), with nothing else done per call.
+fn reqwest_floor(addr: SocketAddr, route: &str) -> f64 {
+    let url = format!("http://{addr}{route}");
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let client = reqwest::Client::builder()
+                    .tcp_nodelay(true)
+                    .timeout(Duration::from_secs(30))
+                    .build()
+                    .unwrap();
+                let get = || async {
+                    let r = client.get(&url).bearer_auth(KEY).send().await.unwrap();
+                    r.bytes().await.unwrap().len()
+                };
+                for _ in 0..WARMUP {
+                    get().await;
+                }
+                let cpu0 = thread_cpu_ns();
+                for _ in 0..CALLS {
+                    get().await;
+                }
+                (thread_cpu_ns() - cpu0) as f64 / 1e3 / CALLS as f64
+            })
+        })
+        .join()
+        .unwrap()
+    })
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// One keep-alive HTTP/1.1 connection over a raw socket.
+struct Conn {
+    stream: TcpStream,
+    reader: BufReader<TcpStream>,
+    body: Vec<u8>,
+}
+
+impl Conn {
+    fn open(addr: SocketAddr) -> Self {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream.set_nodelay(true).unwrap();
+        let reader = BufReader::new(stream.try_clone().unwrap());
+        Conn {
+            stream,
+            reader,
+            body: Vec::new(),
+        }
+    }
+
+    /// Round trip; returns the status. The body is left in `self.body`.
+    fn send(&mut self, request: &[u8]) -> u16 {
+        self.stream.write_all(request).unwrap();
+        let mut line = String::new();
+        self.reader.read_line(&mut line).unwrap();
+        let status: u16 = line.split(' ').nth(1).unwrap().parse().unwrap();
+        let (mut len, mut chunked) = (0usize, false);
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).unwrap();
+            let lower = line.to_ascii_lowercase();
+            if let Some(v) = lower.strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap();
+            }
+            if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
+                chunked = true;
+            }
+            if line == "\r\n" {
+                break;
+            }
+        }
+        self.body.clear();
+        if chunked {
+            loop {
+                line.clear();
+                self.reader.read_line(&mut line).unwrap();
+                let size = usize::from_str_radix(line.trim(), 16).unwrap();
+                let start = self.body.len();
+                self.body.resize(start + size + 2, 0);
+                self.reader.read_exact(&mut self.body[start..]).unwrap();
+                self.body.truncate(start + size);
+                if size == 0 {
+                    break;
+                }
+            }
+        } else {
+            self.body.resize(len, 0);
+            self.reader.read_exact(&mut self.body).unwrap();
+        }
+        status
+    }
+}
+
+fn get_request(addr: SocketAddr, route: &str) -> Vec<u8> {
+    format!("GET {route} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {KEY}\r\nAccept: application/json\r\n\r\n").into_bytes()
+}
+
+/// Sequential keep-alive GETs of `route`; the latencies and the body size.
+fn direct(addr: SocketAddr, route: &str) -> (Vec<Duration>, usize) {
+    let mut conn = Conn::open(addr);
+    let request = get_request(addr, route);
+    for _ in 0..WARMUP {
+        conn.send(&request);
+    }
+    let mut out = Vec::with_capacity(CALLS);
+    for _ in 0..CALLS {
+        let t = Instant::now();
+        conn.send(&request);
+        out.push(t.elapsed());
+    }
+    out.sort();
+    (out, conn.body.len())
+}
+
+fn call_line(id: usize, case: &Case) -> String {
+    format!(
+        "{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":\"tools/call\",\"params\":{{\"name\":\"{}\",\"arguments\":{}}}}}\n",
+        case.tool, case.arguments
+    )
+}
+
+fn check(reply: &[u8], case: &Case) {
+    let text = String::from_utf8_lossy(reply);
+    assert!(text.contains(case.expect), "{text}");
+    assert_eq!(text.contains("\"isError\":true"), case.is_error, "{text}");
+}
+
+/// The stdio server, one request in flight.
+struct Stdio_ {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Stdio_ {
+    fn spawn(gateway: SocketAddr) -> Self {
+        let mut child = Command::new(binary())
+            .env("SMARTALEX_API_URL", format!("http://{gateway}"))
+            .env("SMARTALEX_API_KEY", KEY)
+            .env_remove("SMARTALEX_LOG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        Self {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    fn roundtrip(&mut self, line: &str) -> String {
+        self.stdin.write_all(line.as_bytes()).unwrap();
+        self.stdin.flush().unwrap();
+        let mut reply = String::new();
+        self.stdout.read_line(&mut reply).unwrap();
+        reply
+    }
+
+    fn initialize(&mut self) -> String {
+        self.roundtrip("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":\"0\"}}}\n")
+    }
+}
+
+impl Drop for Stdio_ {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What one payload cost.
+struct Figures {
+    p50: Duration,
+    p99: Duration,
+    cpu_us: f64,
+    bytes_in: usize,
+    bytes_out: usize,
+    rss_kib: u64,
+}
+
+fn stdio_case(gateway: SocketAddr, case: &Case) -> Figures {
+    let mut s = Stdio_::spawn(gateway);
+    s.initialize();
+    s.roundtrip("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n");
+    for i in 0..WARMUP {
+        check(s.roundtrip(&call_line(10 + i, case)).as_bytes(), case);
+    }
+    let pid = s.child.id();
+    let cpu0 = cpu_ns(pid);
+    let mut lat = Vec::with_capacity(CALLS);
+    let (mut bytes_in, mut bytes_out) = (0, 0);
+    for i in 0..CALLS {
+        let line = call_line(1_000_000 + i, case);
+        let t = Instant::now();
+        let reply = s.roundtrip(&line);
+        lat.push(t.elapsed());
+        (bytes_in, bytes_out) = (line.len(), reply.len());
+    }
+    let cpu = cpu_ns(pid) - cpu0;
+    lat.sort();
+    Figures {
+        p50: percentile(&lat, 0.5),
+        p99: percentile(&lat, 0.99),
+        cpu_us: cpu as f64 / 1e3 / CALLS as f64,
+        bytes_in,
+        bytes_out,
+        rss_kib: peak_rss_kib(pid),
+    }
+}
+
+struct Http(Child, SocketAddr);
+
+impl Drop for Http {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_http(gateway: SocketAddr) -> Http {
+    let mut child = Command::new(binary())
+        .args([
+            "http",
+            "--listen",
+            "127.0.0.1:0",
+            "--rate-limit",
+            "0",
+            "--public-rate-limit",
+            "0",
+        ])
+        .env("SMARTALEX_API_URL", format!("http://{gateway}"))
+        .env_remove("SMARTALEX_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = lines.next().expect("server exited").unwrap();
+        if let Some(rest) = line.split("serving MCP at http://").nth(1) {
+            break rest.split('/').next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Http(child, url.parse().unwrap())
+}
+
+fn http_call(addr: SocketAddr, case: &Case) -> Vec<u8> {
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"{}","arguments":{},"_meta":{{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{{}},"io.modelcontextprotocol/clientInfo":{{"name":"bench","version":"0"}}}}}}}}"#,
+        case.tool, case.arguments
+    );
+    format!(
+        "POST /mcp HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {KEY}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMcp-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: {}\r\nContent-Length: {}\r\n\r\n{body}",
+        case.tool,
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// One client, sequential calls: p50, p99, CPU µs per call.
+fn http_sequential(server: &Http, case: &Case) -> (Duration, Duration, f64) {
+    let request = http_call(server.1, case);
+    let mut conn = Conn::open(server.1);
+    for _ in 0..WARMUP {
+        assert_eq!(conn.send(&request), 200);
+        check(&conn.body, case);
+    }
+    let cpu0 = cpu_ns(server.0.id());
+    let mut lat = Vec::with_capacity(CALLS);
+    for _ in 0..CALLS {
+        let t = Instant::now();
+        conn.send(&request);
+        lat.push(t.elapsed());
+    }
+    let cpu = cpu_ns(server.0.id()) - cpu0;
+    lat.sort();
+    (
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        cpu as f64 / 1e3 / CALLS as f64,
+    )
+}
+
+/// `clients` threads, each one keep-alive connection, for LOAD_RUN:
+/// calls/s, p50, p99, CPU µs per call.
+fn http_load(server: &Http, case: &Case, clients: usize) -> (f64, Duration, Duration, f64) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let measuring = Arc::new(AtomicBool::new(false));
+    let failures = Arc::new(AtomicUsize::new(0));
+    let request = http_call(server.1, case);
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let (stop, measuring, failures) = (stop.clone(), measuring.clone(), failures.clone());
+            let (request, addr) = (request.clone(), server.1);
+            std::thread::spawn(move || {
+                let mut conn = Conn::open(addr);
+                let mut out = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    let status = conn.send(&request);
+                    let took = t.elapsed();
+                    if status != 200 {
+                        failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if measuring.load(Ordering::Relaxed) {
+                        out.push(took);
+                    }
+                }
+                out
+            })
+        })
+        .collect();
+    std::thread::sleep(LOAD_WARMUP);
+    let cpu0 = cpu_ns(server.0.id());
+    measuring.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    std::thread::sleep(LOAD_RUN);
+    measuring.store(false, Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    let cpu = cpu_ns(server.0.id()) - cpu0;
+    stop.store(true, Ordering::Relaxed);
+    let mut all: Vec<Duration> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    assert_eq!(
+        failures.load(Ordering::Relaxed),
+        0,
+        "calls failed under load"
+    );
+    all.sort();
+    let n = all.len() as f64;
+    (
+        n / elapsed.as_secs_f64(),
+        percentile(&all, 0.5),
+        percentile(&all, 0.99),
+        cpu as f64 / 1e3 / n,
+    )
+}
+
+fn main() {
+    let gateway = start_gateway();
+    let cases = cases();
+    println!("smartalex-mcp payload benchmark: {}", binary());
+    println!("stdio, {CALLS} sequential calls per payload, one request in flight");
+    println!(
+        "  {:<16} {:>7} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>9}",
+        "payload",
+        "gw B",
+        "in B",
+        "call p50",
+        "call p99",
+        "GET p50",
+        "GET p99",
+        "ovh p50",
+        "ovh p99",
+        "CPU/call",
+        "out B",
+        "peak RSS"
+    );
+    let mut growth = Vec::new();
+    for case in &cases {
+        let (base, gw_bytes) = direct(gateway, &case.route);
+        let (b50, b99) = (percentile(&base, 0.5), percentile(&base, 0.99));
+        let f = stdio_case(gateway, case);
+        let (o50, o99) = (us(f.p50) - us(b50), us(f.p99) - us(b99));
+        println!(
+            "  {:<16} {:>7} {:>5} {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>6.1}µs {:>8} {:>5.1} MiB",
+            case.label,
+            gw_bytes,
+            f.bytes_in,
+            us(f.p50),
+            us(f.p99),
+            us(b50),
+            us(b99),
+            o50,
+            o99,
+            f.cpu_us,
+            f.bytes_out,
+            f.rss_kib as f64 / 1024.0
+        );
+        if case.tool == "smartalex_list_contacts" {
+            growth.push((gw_bytes, o50, f.cpu_us));
+        }
+    }
+    if let (Some(small), Some(large)) = (growth.first(), growth.last()) {
+        let kb = (large.0 - small.0) as f64 / 1024.0;
+        println!(
+            "  growth 2 -> 100 contacts: overhead {:+.2} µs/KB, CPU {:+.2} µs/KB",
+            (large.1 - small.1) / kb,
+            (large.2 - small.2) / kb
+        );
+    }
+
+    println!(
+        "  floor: a bare reqwest GET of {} costs its thread {:.1}µs of CPU per call",
+        cases[1].route,
+        reqwest_floor(gateway, &cases[1].route)
+    );
+
+    let mut starts = Vec::new();
+    for _ in 0..SPAWNS {
+        let t = Instant::now();
+        let mut s = Stdio_::spawn(gateway);
+        let reply = s.initialize();
+        starts.push(t.elapsed());
+        assert!(reply.contains("\"protocolVersion\""), "{reply}");
+    }
+    starts.sort();
+    println!(
+        "  cold start, spawn -> initialize result: p50 {:.2} ms, p90 {:.2} ms",
+        us(percentile(&starts, 0.5)) / 1e3,
+        us(percentile(&starts, 0.9)) / 1e3
+    );
+
+    println!("http (stateless 2026-07-28, API key), 1 client, {CALLS} calls per payload");
+    let server = start_http(gateway);
+    for case in &cases {
+        let (base, _) = direct(gateway, &case.route);
+        let b50 = percentile(&base, 0.5);
+        let (p50, p99, cpu) = http_sequential(&server, case);
+        println!(
+            "  {:<16} call p50 {:>7.1}µs p99 {:>7.1}µs, overhead p50 {:>7.1}µs, CPU/call {:>6.1}µs",
+            case.label,
+            us(p50),
+            us(p99),
+            us(p50) - us(b50),
+            cpu
+        );
+    }
+    let page = &cases[1];
+    let (rate, p50, p99, cpu) = http_load(&server, page, CLIENTS);
+    println!(
+        "http, {CLIENTS} clients, {} for {} s: {rate:.0} calls/s, p50 {:.2} ms, p99 {:.2} ms, CPU/call {cpu:.1}µs",
+        page.label,
+        LOAD_RUN.as_secs(),
+        us(p50) / 1e3,
+        us(p99) / 1e3
+    );
+}

@@ -1,0 +1,100 @@
+//! The bytes a call puts on the wire, pinned: whatever the hot path does to
+//! go faster, a realistic answer (a 25- and a 100-contact page with every
+//! field, a call with a 40-turn transcript) must come out byte for byte as
+//! the snapshots say — the text block and `structuredContent` alike — over
+//! stdio and over HTTP.
+//!
+//! The gateway answers come from the payload benchmark's generator, so the
+//! test pins exactly what the benchmark measures.
+
+use serde_json::json;
+
+use crate::common::TEST_KEY;
+use crate::common::fake_gateway::{FakeGateway, Script};
+use crate::common::http::{McpHttp, client, mcp_post, stateless};
+use crate::common::stdio::StdioServer;
+
+#[path = "../../benches/support/payloads.rs"]
+#[allow(dead_code)]
+mod payloads;
+
+fn reply(body: String) -> Script {
+    Script::Reply {
+        status: 200,
+        content_type: "application/json",
+        body,
+        headers: Vec::new(),
+    }
+}
+
+/// `(snapshot name, tool, arguments, gateway answer)`.
+fn cases() -> Vec<(&'static str, &'static str, serde_json::Value, String)> {
+    vec![
+        (
+            "contacts_25",
+            "smartalex_list_contacts",
+            json!({"per_page": 25}),
+            payloads::contact_page(25),
+        ),
+        (
+            "contacts_100",
+            "smartalex_list_contacts",
+            json!({"per_page": 100}),
+            payloads::contact_page(100),
+        ),
+        (
+            "call_40_turns",
+            "smartalex_get_call",
+            json!({"id": "c0ffee00-1111-4222-8333-444455556666"}),
+            payloads::call_detail(40),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn stdio_answers_are_byte_identical() {
+    let gw = FakeGateway::start(Script::Hang).await;
+    let url = gw.url();
+    let (mut s, _) = StdioServer::initialized(
+        &[],
+        &[("SMARTALEX_API_URL", &url), ("SMARTALEX_API_KEY", TEST_KEY)],
+    )
+    .await;
+    for (i, (name, tool, args, body)) in cases().into_iter().enumerate() {
+        gw.set(reply(body));
+        let id = 900 + i;
+        let line = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+            "params": {"name": tool, "arguments": args}});
+        s.send_line(&line.to_string()).await;
+        let answer = s
+            .read_line(std::time::Duration::from_secs(20))
+            .await
+            .expect("an answer");
+        insta::assert_snapshot!(format!("stdio_{name}"), answer);
+    }
+}
+
+#[tokio::test]
+async fn http_answers_are_byte_identical() {
+    let gw = FakeGateway::start(Script::Hang).await;
+    let server = McpHttp::start(&["--rate-limit", "0"], &[("SMARTALEX_API_URL", &gw.url())]).await;
+    let http = client();
+    for (i, (name, tool, args, body)) in cases().into_iter().enumerate() {
+        gw.set(reply(body));
+        let resp = mcp_post(&http, &server.url, Some(TEST_KEY))
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "tools/call")
+            .header("mcp-name", tool)
+            .json(&stateless(
+                900 + i as u64,
+                "tools/call",
+                json!({"name": tool, "arguments": args}),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let answer = resp.text().await.unwrap();
+        insta::assert_snapshot!(format!("http_{name}"), answer);
+    }
+}
