@@ -7,7 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::gateway::Gateway;
-use crate::registry::{Approval, Outcome, Output, Registry};
+use crate::registry::{Approval, Outcome, Registry};
 use crate::surface::{PROMPTS, TEMPLATES};
 
 /// At most this many values, as MCP allows.
@@ -44,12 +44,13 @@ impl Registry {
         };
         let mut args = Map::new();
         args.insert("per_page".to_owned(), json!(MAX_VALUES));
-        let Ok(Outcome::Ok(Output { body, .. })) = self
+        let Ok(Outcome::Ok(output)) = self
             .call_on(gateway, list_tool, Some(args), Approval::FromArguments)
             .await
         else {
             return (Vec::new(), false);
         };
+        let body = output.body();
         let typed = typed.trim().to_lowercase();
         let mut values: Vec<String> = body["data"]
             .as_array()

@@ -1,15 +1,18 @@
 //! From tool name to gateway call, and from gateway answer to [`Reply`].
 //!
-//! The `match` itself is generated (one arm per operation, each calling the
-//! progenitor method); [`finish`] is the one hand-written place that turns
-//! every way progenitor can answer into either a reply or a typed
-//! [`CallError`], keeping the status, the gateway's `error` text and
-//! `Retry-After` so the message at the edge can be exact.
+//! The `match` itself is generated: one arm per operation, each pulling the
+//! SDK's typed parameters and body out of the arguments (as the progenitor
+//! method would take them) and building the request with [`request`]. The
+//! answer's bytes are not deserialized here: [`send`] returns them as they
+//! came, and the registry checks them against the tool's output schema and
+//! writes the result in one pass ([`crate::shape`]). What [`send`] does
+//! decide is every way a call can fail, as a typed [`CallError`] keeping
+//! the status, the gateway's `error` text and `Retry-After`, so the message
+//! at the edge can be exact.
 
-use progenitor_client::{Error as ClientError, ResponseValue};
-use reqwest::header::RETRY_AFTER;
-use serde::Serialize;
-use serde_json::Value;
+use bytes::Bytes;
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{ACCEPT, HeaderName, HeaderValue, RETRY_AFTER};
 
 use crate::client::types;
 use crate::error::{CallError, GatewayError, snippet};
@@ -18,45 +21,76 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/dispatch.rs"));
 }
 
-pub(crate) use generated::dispatch;
+pub(crate) use generated::{dispatch, explain};
 
 /// The most of an unexpected body we read to describe it.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-/// A successful gateway answer.
+/// A successful gateway answer, unparsed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     pub status: u16,
-    pub body: Value,
+    pub body: Bytes,
 }
 
-/// Turn a progenitor result into a [`Reply`] or a [`CallError`].
-pub(crate) async fn finish<T: Serialize>(
-    result: Result<ResponseValue<T>, ClientError<types::Error>>,
+/// A request to `path` with the headers every SDK request carries.
+pub(crate) fn request(
+    client: &crate::Client,
+    method: reqwest::Method,
+    path: &str,
+) -> reqwest::RequestBuilder {
+    let mut url = String::with_capacity(client.baseurl().len() + path.len());
+    url.push_str(client.baseurl());
+    url.push_str(path);
+    client
+        .client()
+        .request(method, url)
+        .header(ACCEPT, HeaderValue::from_static("application/json"))
+        .header(
+            HeaderName::from_static("api-version"),
+            HeaderValue::from_static(crate::Client::api_version()),
+        )
+}
+
+/// Send `request` through the SDK's hooks (so the same size bound applies)
+/// and sort the answer: the success status's bytes, or a [`CallError`].
+/// `success` is the operation's success status; `documented` are the error
+/// statuses the spec lists for it.
+pub(crate) async fn send(
+    client: &crate::Client,
+    request: reqwest::RequestBuilder,
+    success: u16,
+    documented: &[u16],
 ) -> Result<Reply, CallError> {
-    match result {
-        Ok(rv) => {
-            let status = rv.status().as_u16();
-            serde_json::to_value(rv.into_inner())
-                .map(|body| Reply { status, body })
-                .map_err(|e| CallError::BadPayload(e.to_string()))
-        }
-        Err(ClientError::ErrorResponse(rv)) => {
-            let status = rv.status().as_u16();
-            let header_retry = retry_after(rv.headers());
-            let body = rv.into_inner();
-            Err(CallError::Gateway(GatewayError {
-                status,
-                error: body.error,
-                message: body.message,
-                retry_after: body
-                    .retry_after
-                    .and_then(|s| u64::try_from(s).ok())
-                    .or(header_retry),
-            }))
-        }
-        Err(ClientError::UnexpectedResponse(response)) => Err(unexpected(response).await),
-        Err(ClientError::InvalidResponsePayload(bytes, e)) => {
+    let request = request.build().map_err(|e| transport(&e))?;
+    let info = OperationInfo {
+        operation_id: "mcp",
+    };
+    let response = client
+        .exec(request, &info)
+        .await
+        .map_err(|e| transport(&e))?;
+    let status = response.status().as_u16();
+    let header_retry = retry_after(response.headers());
+    if status == success {
+        let body = response.bytes().await.map_err(|e| transport(&e))?;
+        return Ok(Reply { status, body });
+    }
+    if !documented.contains(&status) {
+        return Err(unexpected(response).await);
+    }
+    let bytes = response.bytes().await.map_err(|e| transport(&e))?;
+    match serde_json::from_slice::<types::Error>(&bytes) {
+        Ok(body) => Err(CallError::Gateway(GatewayError {
+            status,
+            error: body.error,
+            message: body.message,
+            retry_after: body
+                .retry_after
+                .and_then(|s| u64::try_from(s).ok())
+                .or(header_retry),
+        })),
+        Err(e) => {
             let trimmed = bytes.iter().find(|b| !b.is_ascii_whitespace());
             if matches!(trimmed, Some(b'{') | Some(b'[')) {
                 Err(CallError::BadPayload(e.to_string()))
@@ -66,11 +100,6 @@ pub(crate) async fn finish<T: Serialize>(
                     snippet: snippet(&bytes),
                 })
             }
-        }
-        Err(ClientError::CommunicationError(e) | ClientError::ResponseBodyError(e))
-        | Err(ClientError::InvalidUpgrade(e)) => Err(transport(&e)),
-        Err(ClientError::InvalidRequest(m) | ClientError::Custom(m)) => {
-            Err(CallError::Transport(m))
         }
     }
 }

@@ -31,6 +31,10 @@ pub mod resources;
 #[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "server")]
+mod shape;
+#[cfg(feature = "server")]
+mod splice;
+#[cfg(feature = "server")]
 pub mod stdio;
 #[cfg(feature = "server")]
 pub mod surface;

@@ -3,8 +3,9 @@
 //! smartalex-mcp's own log lines never carry a credential or customer data
 //! at any level. The libraries under it are not so careful once they are
 //! asked for detail: at `debug` and `trace` rmcp prints whole JSON-RPC
-//! messages (contacts, transcripts, a new webhook's signing secret) and the
-//! HTTP stacks print request details. So a plain level such as
+//! messages (the contacts a request creates, resources read, prompts; tool
+//! results reach it as placeholders, see `crate::splice`) and the HTTP
+//! stacks print request details. So a plain level such as
 //! `SMARTALEX_LOG=debug` raises only this crate's own logs; every other
 //! target stays at `info` at most, unless the operator names it
 //! (`SMARTALEX_LOG=debug,rmcp=debug`) and so asks for its payloads knowingly.

@@ -522,7 +522,7 @@ async fn serve_stdio(registry: Arc<Registry>) -> anyhow::Result<()> {
     }
     let key = ConfirmKey::random().context("creating the confirmation key")?;
     let sealer = Arc::new(Sealer::new(key, smartalex_mcp::confirm::DEFAULT_TTL));
-    let server = SmartAlexServer::new(Arc::clone(&registry), sealer);
+    let server = SmartAlexServer::new(Arc::clone(&registry), sealer).with_spliced_results();
     let running = match server.serve(smartalex_mcp::stdio::stdio()).await {
         Ok(running) => running,
         // The client hung up before initializing: a normal end, not an error.

@@ -12,8 +12,9 @@ use std::sync::{Arc, OnceLock};
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
 use serde_json::{Map, Value};
 
-use crate::error::{CallError, Violation};
+use crate::error::{CallError, Violation, snippet};
 use crate::gateway::Gateway;
+use crate::shape::Shape;
 use crate::tools::{Selection, ToolSpec};
 use crate::validate::ArgsSchema;
 
@@ -23,6 +24,7 @@ struct Entry {
     spec: &'static ToolSpec,
     tool: Tool,
     schema: OnceLock<Result<ArgsSchema, String>>,
+    shape: OnceLock<Result<Shape, String>>,
 }
 
 /// The served tools, and the gateway they call unless a caller names another.
@@ -58,33 +60,36 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// A successful call's answer, ready for the wire: third parties' text
-/// fenced ([`crate::untrusted`]) and the whole within
-/// [`MAX_RESULT_BYTES`](crate::truncate::MAX_RESULT_BYTES).
+/// A successful call's answer, ready for the wire: checked against the
+/// tool's output schema, third parties' text fenced ([`crate::untrusted`])
+/// and the whole within [`MAX_RESULT_BYTES`](crate::truncate::MAX_RESULT_BYTES).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
-    /// The answer; it matches the tool's output schema.
-    pub body: Value,
-    /// `body` as compact JSON.
+    /// The answer as compact JSON; it matches the tool's output schema.
     pub text: String,
     /// What was cut to fit, and how to get it, if anything was.
     pub note: Option<String>,
 }
 
 impl Output {
-    /// Fence `spec`'s untrusted fields in `body`, then fit it in `limit` bytes.
-    pub fn new(spec: &ToolSpec, mut body: Value, limit: usize) -> Self {
-        crate::untrusted::fence(&mut body, spec.untrusted);
-        let mut text = body.to_string();
-        // Whether the tool pages matters only for a result that must be cut:
-        // no scan of the schema on the common path.
-        let note = (text.len() > limit)
-            .then(|| {
-                let pages = spec.input_schema.contains("\"per_page\"");
-                crate::truncate::fit(&mut body, &mut text, limit, pages)
-            })
-            .flatten();
-        Self { body, text, note }
+    /// `text` (the answer as compact JSON), cut to `limit` bytes if longer.
+    fn fit(spec: &ToolSpec, text: String, limit: usize) -> Self {
+        if text.len() <= limit {
+            return Self { text, note: None };
+        }
+        // Rare: only a result over the limit is parsed into a tree to cut.
+        let mut text = text;
+        let Ok(mut body) = serde_json::from_str::<Value>(&text) else {
+            return Self { text, note: None };
+        };
+        let pages = spec.input_schema.contains("\"per_page\"");
+        let note = crate::truncate::fit(&mut body, &mut text, limit, pages);
+        Self { text, note }
+    }
+
+    /// The answer as a JSON value (resources and completions work on it).
+    pub fn body(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
     }
 }
 
@@ -96,6 +101,7 @@ impl Registry {
                 spec,
                 tool: mcp_tool(spec),
                 schema: OnceLock::new(),
+                shape: OnceLock::new(),
             })
             .collect();
         Self {
@@ -174,12 +180,12 @@ impl Registry {
                 ));
             }
         }
-        match gateway.call(entry.spec, args).await {
-            Ok(reply) => Ok(Outcome::Ok(Output::new(
-                entry.spec,
-                reply.body,
-                crate::truncate::MAX_RESULT_BYTES,
-            ))),
+        match gateway
+            .call(entry.spec, args)
+            .await
+            .and_then(|reply| entry.output(&reply.body))
+        {
+            Ok(output) => Ok(Outcome::Ok(output)),
             Err(e) => {
                 tracing::warn!(tool = name, error = e.kind(), "tool call failed");
                 Ok(Outcome::Failed(e.message(entry.spec)))
@@ -189,6 +195,41 @@ impl Registry {
 }
 
 impl Entry {
+    /// The gateway's answer checked, fenced and written compact in one pass
+    /// ([`crate::shape`]), then cut to fit if it must be.
+    fn output(&self, answer: &[u8]) -> Result<Output, CallError> {
+        let shape = self
+            .shape
+            .get_or_init(|| Shape::compile(self.spec.output_schema, self.spec.untrusted))
+            .as_ref()
+            .map_err(|e| {
+                CallError::BadPayload(format!(
+                    "the tool's output schema could not be compiled ({e})"
+                ))
+            })?;
+        // Fences add about a third to a page of contacts.
+        let mut out = Vec::with_capacity(answer.len() + answer.len() / 2 + 64);
+        if let Err(misfit) = shape.transcode(answer, &mut out) {
+            let first = answer.iter().find(|b| !b.is_ascii_whitespace());
+            if !matches!(first, Some(b'{') | Some(b'[')) {
+                return Err(CallError::NonJson {
+                    status: None,
+                    snippet: snippet(answer),
+                });
+            }
+            // The SDK's own words where its types reject the answer too.
+            let why = crate::dispatch::explain(self.spec.name, answer)
+                .unwrap_or_else(|| misfit.to_string());
+            return Err(CallError::BadPayload(why));
+        }
+        let text = String::from_utf8(out).map_err(|e| CallError::BadPayload(e.to_string()))?;
+        Ok(Output::fit(
+            self.spec,
+            text,
+            crate::truncate::MAX_RESULT_BYTES,
+        ))
+    }
+
     /// The schema is compiled on first use: a server that is only asked
     /// `tools/list` never pays for it.
     fn check(&self, instance: &Value) -> Result<(), Vec<Violation>> {
@@ -217,15 +258,33 @@ impl Outcome {
     /// second text block saying what is missing; or an `isError` result.
     pub fn into_result(self) -> CallToolResult {
         match self {
-            Outcome::Ok(Output { body, text, note }) => {
-                let mut content = vec![ContentBlock::text(text)];
-                content.extend(note.map(ContentBlock::text));
-                let mut result = CallToolResult::success(content);
-                result.structured_content = Some(body);
-                result
+            Outcome::Ok(output) => {
+                let body = output.body();
+                Self::success(output.text, body, output.note)
             }
             Outcome::Failed(text) => CallToolResult::error(vec![ContentBlock::text(text)]),
         }
+    }
+
+    /// [`Outcome::into_result`] for a transport that splices answers in
+    /// ([`crate::splice`]): the answer itself waits to be written, and the
+    /// result carries its placeholders.
+    pub(crate) fn into_spliced_result(self) -> CallToolResult {
+        match self {
+            Outcome::Ok(output) => {
+                let (structured, text) = crate::splice::stash_answer(output.text);
+                Self::success(text, structured, output.note)
+            }
+            failed => failed.into_result(),
+        }
+    }
+
+    fn success(text: String, structured: Value, note: Option<String>) -> CallToolResult {
+        let mut content = vec![ContentBlock::text(text)];
+        content.extend(note.map(ContentBlock::text));
+        let mut result = CallToolResult::success(content);
+        result.structured_content = Some(structured);
+        result
     }
 }
 

@@ -111,7 +111,7 @@ impl Registry {
             .call_on(gateway, tool, Some(args), Approval::FromArguments)
             .await
         {
-            Ok(Outcome::Ok(output)) => Ok(output.body),
+            Ok(Outcome::Ok(output)) => Ok(output.body()),
             Ok(Outcome::Failed(text)) => Err(ReadError::Failed(text)),
             Err(e) => Err(ReadError::Failed(format!("{e:?}"))),
         }

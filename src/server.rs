@@ -64,11 +64,24 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 pub struct SmartAlexServer {
     registry: Arc<Registry>,
     sealer: Arc<Sealer>,
+    spliced: bool,
 }
 
 impl SmartAlexServer {
     pub fn new(registry: Arc<Registry>, sealer: Arc<Sealer>) -> Self {
-        Self { registry, sealer }
+        Self {
+            registry,
+            sealer,
+            spliced: false,
+        }
+    }
+
+    /// Answer tool calls with placeholders that the transport replaces by
+    /// the answer's bytes as it writes the message ([`crate::splice`]).
+    /// Only for a transport that splices: this crate's stdio and HTTP ones.
+    pub fn with_spliced_results(mut self) -> Self {
+        self.spliced = true;
+        self
     }
 
     pub fn registry(&self) -> &Registry {
@@ -299,6 +312,7 @@ impl ServerHandler for SmartAlexServer {
             }
         };
         match outcome {
+            Ok(outcome) if self.spliced => Ok(outcome.into_spliced_result().into()),
             Ok(outcome) => Ok(outcome.into_result().into()),
             Err(e) => Err(McpError::internal_error(e.kind(), None)),
         }

@@ -144,8 +144,11 @@ impl<R: AsyncRead + Unpin> LineTransport<R> {
     }
 }
 
+/// One message as a line: serialized, with any tool answer spliced in
+/// ([`crate::splice`]), then `\n`.
 fn line(message: &impl serde::Serialize) -> std::io::Result<Vec<u8>> {
-    let mut bytes = serde_json::to_vec(message).map_err(std::io::Error::other)?;
+    let bytes = serde_json::to_vec(message).map_err(std::io::Error::other)?;
+    let mut bytes = crate::splice::splice(bytes);
     bytes.push(b'\n');
     Ok(bytes)
 }

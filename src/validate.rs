@@ -305,7 +305,7 @@ fn has_type(v: &Value, ty: &str) -> bool {
     }
 }
 
-fn format_ok(format: &str, s: &str) -> bool {
+pub(crate) fn format_ok(format: &str, s: &str) -> bool {
     match format {
         "uuid" => is_uuid(s),
         "uri" => url::Url::parse(s).is_ok(),
@@ -331,7 +331,7 @@ fn is_uuid(s: &str) -> bool {
         })
 }
 
-fn format_message(format: &str, got: &Value) -> String {
+pub(crate) fn format_message(format: &str, got: &Value) -> String {
     let got = quote(got);
     match format {
         "uuid" => format!("must be a UUID like a1b2c3d4-e5f6-7890-abcd-ef1234567890 (got {got})"),

@@ -23,6 +23,8 @@ pub struct Arg {
 pub struct Method {
     pub name: String,
     pub args: Vec<Arg>,
+    /// `T` of the method's `Result<ResponseValue<T>, _>`: the success type.
+    pub ok: Option<syn::Type>,
 }
 
 /// Every public method of `impl Client` in the generated source.
@@ -58,10 +60,33 @@ pub fn client_methods(client_src: &str) -> Result<Vec<Method>, Error> {
             out.push(Method {
                 name: f.sig.ident.to_string(),
                 args,
+                ok: success_type(&f.sig.output),
             });
         }
     }
     Ok(out)
+}
+
+/// `T` in `-> Result<ResponseValue<T>, E>`.
+fn success_type(output: &syn::ReturnType) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let first_arg = |ty: &syn::Type, name: &str| {
+        let syn::Type::Path(p) = ty else { return None };
+        let last = p.path.segments.last()?;
+        if last.ident != name {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        })
+    };
+    first_arg(&first_arg(ty, "Result")?, "ResponseValue")
 }
 
 fn is_client(ty: &syn::Type) -> bool {

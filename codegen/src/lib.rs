@@ -2,8 +2,8 @@
 //!
 //! One call, [`generate`], turns the gateway's OpenAPI spec into the three
 //! generated surfaces of the main crate: the progenitor client (the typed
-//! SDK), the MCP tool table, and the dispatch `match` from tool name to client
-//! method. It is a library, not build-script code, so it has its own unit and
+//! SDK), the MCP tool table, and the dispatch `match` from tool name to the
+//! gateway request the client method would send. It is a library, not build-script code, so it has its own unit and
 //! snapshot tests and the build script stays a few lines of wiring.
 //!
 //! Order matters: the spec is checked first (so a bad spec fails with a line
@@ -34,7 +34,7 @@ pub struct Generated {
     pub client: String,
     /// `TOOLS` and `DOMAINS`.
     pub tools: String,
-    /// `dispatch()`.
+    /// `dispatch()` and `explain()`.
     pub dispatch: String,
     /// `RESOURCES`, `TEMPLATES` and `PROMPTS`.
     pub surface_src: String,

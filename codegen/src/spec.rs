@@ -86,6 +86,9 @@ pub struct Operation {
     pub output_schema: Value,
     /// The success status (200, 201, ...).
     pub success_status: u16,
+    /// The error statuses the spec documents (their body is the `Error`
+    /// schema); any other status is unexpected.
+    pub error_statuses: Vec<u16>,
     /// Paths in the success response of text written by third parties
     /// (`x-untrusted`), which reaches the model fenced.
     pub untrusted: Vec<String>,
@@ -241,6 +244,14 @@ fn read_operation(
         ));
     }
     let (success_status, output_schema, untrusted) = read_success(doc, id, op.get("responses"))?;
+    let error_statuses: Vec<u16> = op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|r| r.keys())
+        .filter_map(|code| code.parse::<u16>().ok())
+        .filter(|code| *code >= 300)
+        .collect();
 
     let method_upper = method.to_uppercase();
     let mut annotations = default_annotations(&method_upper);
@@ -283,6 +294,7 @@ fn read_operation(
         input_schema,
         output_schema,
         success_status,
+        error_statuses,
         untrusted,
         confirm: ext.confirm,
         long_running: ext.long_running,

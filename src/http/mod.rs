@@ -23,6 +23,7 @@ mod client_ip;
 mod credentials;
 mod gate;
 mod sessions;
+mod spliced;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -267,17 +268,21 @@ pub async fn bind(
     let sealer = Arc::new(Sealer::new(key, options.confirm_ttl));
     let mcp = StreamableHttpService::new(
         move || {
-            Ok(SmartAlexServer::new(
-                Arc::clone(&registry),
-                Arc::clone(&sealer),
-            ))
+            Ok(
+                SmartAlexServer::new(Arc::clone(&registry), Arc::clone(&sealer))
+                    .with_spliced_results(),
+            )
         },
         Arc::new(LocalSessionManager::default()),
         config,
     );
-    let mut router = Router::new().route_service(&options.path, mcp).route_layer(
-        axum::middleware::from_fn_with_state(Arc::clone(&shared), gate::gate),
-    );
+    let mut router = Router::new()
+        .route_service(&options.path, mcp)
+        .route_layer(axum::middleware::from_fn(spliced::layer))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            gate::gate,
+        ));
     router = router
         .route("/.well-known/oauth-protected-resource", get(metadata_route))
         .route("/healthz", get(health));

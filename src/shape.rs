@@ -1,0 +1,1104 @@
+//! A gateway answer, checked against the tool's output schema and rewritten
+//! canonical, in one pass over its bytes.
+//!
+//! This is the hot path of every tool call. MCP requires `structuredContent`
+//! to conform to the tool's `outputSchema`, and the assistant must see third
+//! parties' text fenced ([`crate::untrusted`]). The obvious way to get both —
+//! deserialize into the SDK's typed structs, convert to a
+//! `serde_json::Value`, fence, serialize — touches every byte five times
+//! and allocates every string twice; on a 25-contact page it was most of
+//! the server's CPU. Here one forward scan of the gateway's bytes does it
+//! all and writes compact JSON as it goes:
+//!
+//! - every value is checked against the compiled schema (type, `required`,
+//!   `enum`, formats, `pattern`, bounds, lengths); the first violation
+//!   stops the scan with its path;
+//! - the output is exactly what the typed round trip wrote, so nothing
+//!   downstream can tell the difference: members in the SDK structs' order
+//!   (by name), unknown members dropped, `null` and empty arrays of optional
+//!   members omitted, uuids lower-case, timestamps in UTC with `Z`, numbers
+//!   of `type: number` written as `f64`;
+//! - strings are copied as they are unless they must change (escapes,
+//!   fences, non-canonical forms): nothing is allocated for the rest.
+//!
+//! The scanner accepts exactly RFC 8259 JSON (UTF-8, no trailing commas or
+//! garbage), nesting at most [`MAX_DEPTH`] deep.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use crate::validate::{format_message, format_ok};
+
+/// How deep an answer may nest (serde_json's own default).
+const MAX_DEPTH: usize = 128;
+
+/// A tool's compiled output schema, with its fenced fields marked.
+#[derive(Debug)]
+pub(crate) struct Shape {
+    root: Node,
+}
+
+/// Why an answer does not fit: where, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Misfit {
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Misfit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Node {
+    kind: Kind,
+    /// A third party's text: fenced on the way out.
+    untrusted: bool,
+}
+
+#[derive(Debug)]
+enum Kind {
+    /// Members sorted by name, as the SDK's structs declare them.
+    Object(Vec<Prop>),
+    Array {
+        items: Box<Node>,
+        min: Option<u64>,
+        max: Option<u64>,
+    },
+    Str(Box<StrRules>),
+    Integer(Bounds),
+    Number(Bounds),
+    Bool,
+    /// No `type`: any JSON, written as serde_json would.
+    Any,
+}
+
+#[derive(Debug)]
+struct Prop {
+    name: String,
+    node: Node,
+    required: bool,
+}
+
+#[derive(Debug, Default)]
+struct StrRules {
+    allowed: Option<Vec<String>>,
+    format: Option<String>,
+    pattern: Option<(String, regress::Regex)>,
+    min_len: Option<u64>,
+    max_len: Option<u64>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Bounds {
+    min: Option<f64>,
+    max: Option<f64>,
+}
+
+impl Shape {
+    /// Compile `schema_json`, fencing the strings at `untrusted` paths
+    /// (`data/*/notes`: `*` is every array item).
+    pub(crate) fn compile(schema_json: &str, untrusted: &[&str]) -> Result<Self, String> {
+        let schema: Value = serde_json::from_str(schema_json).map_err(|e| e.to_string())?;
+        let mut root = Node::compile(&schema)?;
+        for path in untrusted {
+            root.mark(&mut path.split('/'));
+        }
+        Ok(Self { root })
+    }
+
+    /// Check `input` and append its canonical, fenced form to `out`. On a
+    /// misfit `out` holds a partial answer the caller must discard.
+    pub(crate) fn transcode(&self, input: &[u8], out: &mut Vec<u8>) -> Result<(), Misfit> {
+        let text = std::str::from_utf8(input).map_err(|e| Misfit {
+            path: String::new(),
+            message: format!("the answer is not UTF-8 ({e})"),
+        })?;
+        let mut scan = Scan {
+            text,
+            b: text.as_bytes(),
+            i: 0,
+            path: Vec::new(),
+            scratch: Vec::new(),
+        };
+        scan.ws();
+        scan.value(&self.root, out, 0)?;
+        scan.ws();
+        if scan.i != scan.b.len() {
+            return Err(scan.syntax("trailing characters"));
+        }
+        Ok(())
+    }
+}
+
+impl Node {
+    fn compile(v: &Value) -> Result<Self, String> {
+        let m = v
+            .as_object()
+            .ok_or_else(|| format!("schema is not an object: {v}"))?;
+        let num = |k: &str| m.get(k).and_then(Value::as_f64);
+        let count = |k: &str| m.get(k).and_then(Value::as_u64);
+        let bounds = Bounds {
+            min: num("minimum"),
+            max: num("maximum"),
+        };
+        let kind = match m.get("type").and_then(Value::as_str) {
+            Some("object") => {
+                let required: Vec<&str> = m
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .map(|r| r.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                let mut props = Vec::new();
+                for (name, s) in m
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    props.push(Prop {
+                        name: name.clone(),
+                        node: Node::compile(s)?,
+                        required: required.contains(&name.as_str()),
+                    });
+                }
+                if props.is_empty() {
+                    Kind::Any
+                } else {
+                    props.sort_by(|a, b| a.name.cmp(&b.name));
+                    if props.len() > 64 {
+                        return Err("an object with more than 64 properties".into());
+                    }
+                    Kind::Object(props)
+                }
+            }
+            Some("array") => Kind::Array {
+                items: Box::new(match m.get("items") {
+                    Some(items) => Node::compile(items)?,
+                    None => Node {
+                        kind: Kind::Any,
+                        untrusted: false,
+                    },
+                }),
+                min: count("minItems"),
+                max: count("maxItems"),
+            },
+            Some("string") => {
+                let allowed = match m.get("enum").and_then(Value::as_array) {
+                    None => None,
+                    Some(values) => Some(
+                        values
+                            .iter()
+                            .map(|v| v.as_str().map(str::to_owned))
+                            .collect::<Option<Vec<_>>>()
+                            .ok_or("a string enum with a value that is not a string")?,
+                    ),
+                };
+                let pattern = match m.get("pattern").and_then(Value::as_str) {
+                    None => None,
+                    Some(p) => Some((
+                        p.to_owned(),
+                        regress::Regex::new(p).map_err(|e| format!("pattern {p}: {e}"))?,
+                    )),
+                };
+                Kind::Str(Box::new(StrRules {
+                    allowed,
+                    format: m.get("format").and_then(Value::as_str).map(str::to_owned),
+                    pattern,
+                    min_len: count("minLength"),
+                    max_len: count("maxLength"),
+                }))
+            }
+            Some("integer") => Kind::Integer(bounds),
+            Some("number") => Kind::Number(bounds),
+            Some("boolean") => Kind::Bool,
+            None => Kind::Any,
+            Some(other) => return Err(format!("unsupported type {other}")),
+        };
+        Ok(Node {
+            kind,
+            untrusted: false,
+        })
+    }
+
+    fn mark<'a>(&mut self, segments: &mut (impl Iterator<Item = &'a str> + Clone)) {
+        let Some(segment) = segments.next() else {
+            self.untrusted = matches!(self.kind, Kind::Str(_));
+            return;
+        };
+        match (&mut self.kind, segment) {
+            (Kind::Array { items, .. }, "*") => items.mark(segments),
+            (Kind::Object(props), name) => {
+                if let Some(p) = props.iter_mut().find(|p| p.name == name) {
+                    p.node.mark(segments);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// One step of the path to a value, for messages.
+#[derive(Debug, Clone, Copy)]
+enum Seg<'s> {
+    Key(&'s str),
+    Index(usize),
+}
+
+struct Scan<'a, 's> {
+    /// The whole answer, checked to be UTF-8 once.
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+    path: Vec<Seg<'s>>,
+    /// Per nesting depth, reused from object to object.
+    scratch: Vec<Scratch>,
+}
+
+/// An object's written members (property index, start and end in the
+/// output), and the buffer they are put in order through.
+type Scratch = (Vec<(usize, usize, usize)>, Vec<u8>);
+
+/// A string token: its text between the quotes, and whether it has escapes.
+struct Token<'a> {
+    raw: &'a str,
+    escaped: bool,
+}
+
+impl<'a, 's> Scan<'a, 's> {
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn path(&self) -> String {
+        let mut out = String::new();
+        for seg in &self.path {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            match seg {
+                Seg::Key(k) => out.push_str(k),
+                Seg::Index(i) => out.push_str(&i.to_string()),
+            }
+        }
+        out
+    }
+
+    fn misfit(&self, message: String) -> Misfit {
+        Misfit {
+            path: self.path(),
+            message,
+        }
+    }
+
+    fn syntax(&self, what: &str) -> Misfit {
+        Misfit {
+            path: String::new(),
+            message: format!("invalid JSON at byte {}: {what}", self.i),
+        }
+    }
+
+    fn expect(&mut self, byte: u8) -> Result<(), Misfit> {
+        if self.peek() == Some(byte) {
+            self.i += 1;
+            Ok(())
+        } else {
+            Err(self.syntax(&format!("expected `{}`", byte as char)))
+        }
+    }
+
+    /// After a member or an item: `true` past the closing bracket, `false`
+    /// past a comma.
+    fn closes(&mut self, close: u8) -> Result<bool, Misfit> {
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.i += 1;
+                Ok(false)
+            }
+            Some(c) if c == close => {
+                self.i += 1;
+                Ok(true)
+            }
+            _ => Err(self.syntax(&format!("expected `,` or `{}`", close as char))),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), Misfit> {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            Err(self.syntax("expected a value"))
+        }
+    }
+
+    /// What the value starting here is, for "must be a string (got …)".
+    fn got(&mut self) -> String {
+        let start = self.i;
+        let end = match self.skip(0) {
+            Ok(()) => self.i,
+            Err(_) => self.b.len(),
+        };
+        self.i = start;
+        let text = String::from_utf8_lossy(&self.b[start..end]);
+        if text.chars().count() > 40 {
+            format!("{}…", text.chars().take(40).collect::<String>())
+        } else {
+            text.into_owned()
+        }
+    }
+
+    fn wrong_type(&mut self, what: &str) -> Misfit {
+        if !matches!(
+            self.peek(),
+            Some(b'"' | b'{' | b'[' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9')
+        ) {
+            return self.syntax("expected a value");
+        }
+        let got = self.got();
+        self.misfit(format!("must be {what} (got {got})"))
+    }
+
+    fn value(&mut self, node: &'s Node, out: &mut Vec<u8>, depth: usize) -> Result<(), Misfit> {
+        if depth > MAX_DEPTH {
+            return Err(self.syntax("nested too deeply"));
+        }
+        match &node.kind {
+            Kind::Object(props) => self.object(props, out, depth),
+            Kind::Array { items, min, max } => self.array(items, *min, *max, out, depth),
+            Kind::Str(rules) => self.string_value(rules, node.untrusted, out),
+            Kind::Integer(bounds) => self.integer(*bounds, out),
+            Kind::Number(bounds) => self.number(*bounds, out),
+            Kind::Bool => match self.peek() {
+                Some(b't') => self
+                    .literal(b"true")
+                    .map(|()| out.extend_from_slice(b"true")),
+                Some(b'f') => self
+                    .literal(b"false")
+                    .map(|()| out.extend_from_slice(b"false")),
+                _ => Err(self.wrong_type("a boolean")),
+            },
+            Kind::Any => self.any(out),
+        }
+    }
+
+    fn object(&mut self, props: &'s [Prop], out: &mut Vec<u8>, depth: usize) -> Result<(), Misfit> {
+        if self.peek() != Some(b'{') {
+            return Err(self.wrong_type("an object"));
+        }
+        self.i += 1;
+        let open = out.len();
+        out.push(b'{');
+        // Where each written member is in `out`, by property index.
+        if self.scratch.len() <= depth {
+            self.scratch.resize_with(depth + 1, Default::default);
+        }
+        let (mut spans, mut written) = std::mem::take(&mut self.scratch[depth]);
+        spans.clear();
+        let mut seen = 0u64;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+        } else {
+            loop {
+                self.ws();
+                if self.peek() != Some(b'"') {
+                    return Err(self.syntax("expected a member name"));
+                }
+                let key = self.token()?;
+                let name = key_text(&key).map_err(|m| self.syntax(&m))?;
+                self.ws();
+                self.expect(b':')?;
+                self.ws();
+                // A linear scan on length first beats a binary search of
+                // memcmp calls for the ten-odd members of a record.
+                let found = props
+                    .iter()
+                    .position(|p| p.name.len() == name.len() && p.name == *name);
+                match found {
+                    None => self.skip(depth + 1)?,
+                    Some(k) => {
+                        let prop = &props[k];
+                        if seen & (1 << k) != 0 {
+                            return Err(self.misfit(format!("duplicate field `{}`", prop.name)));
+                        }
+                        seen |= 1 << k;
+                        if !prop.required && self.peek() == Some(b'n') {
+                            self.literal(b"null")?;
+                        } else {
+                            let mark = out.len();
+                            if !spans.is_empty() {
+                                out.push(b',');
+                            }
+                            let start = out.len();
+                            out.push(b'"');
+                            out.extend_from_slice(prop.name.as_bytes());
+                            out.extend_from_slice(b"\":");
+                            self.path.push(Seg::Key(&prop.name));
+                            self.value(&prop.node, out, depth + 1)?;
+                            self.path.pop();
+                            let empty_list = matches!(prop.node.kind, Kind::Array { .. })
+                                && out.ends_with(b":[]");
+                            if !prop.required && empty_list {
+                                out.truncate(mark);
+                            } else {
+                                spans.push((k, start, out.len()));
+                            }
+                        }
+                    }
+                }
+                if self.closes(b'}')? {
+                    break;
+                }
+            }
+        }
+        for (k, prop) in props.iter().enumerate() {
+            if prop.required && seen & (1 << k) == 0 {
+                self.path.push(Seg::Key(&prop.name));
+                let missing = self.misfit("is required".to_owned());
+                self.path.pop();
+                return Err(missing);
+            }
+        }
+        if spans.windows(2).any(|w| w[0].0 > w[1].0) {
+            written.clear();
+            written.extend_from_slice(&out[open + 1..]);
+            out.truncate(open + 1);
+            spans.sort_unstable_by_key(|s| s.0);
+            for (n, (_, start, end)) in spans.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(&written[start - open - 1..end - open - 1]);
+            }
+        }
+        out.push(b'}');
+        self.scratch[depth] = (spans, written);
+        Ok(())
+    }
+
+    fn array(
+        &mut self,
+        items: &'s Node,
+        min: Option<u64>,
+        max: Option<u64>,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<(), Misfit> {
+        if self.peek() != Some(b'[') {
+            return Err(self.wrong_type("an array"));
+        }
+        self.i += 1;
+        out.push(b'[');
+        let mut n = 0usize;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+        } else {
+            loop {
+                self.ws();
+                if n > 0 {
+                    out.push(b',');
+                }
+                self.path.push(Seg::Index(n));
+                self.value(items, out, depth + 1)?;
+                self.path.pop();
+                n += 1;
+                if self.closes(b']')? {
+                    break;
+                }
+            }
+        }
+        out.push(b']');
+        let len = n as u64;
+        if let Some(min) = min.filter(|m| len < *m) {
+            return Err(self.misfit(format!("must have at least {min} item(s)")));
+        }
+        if let Some(max) = max.filter(|m| len > *m) {
+            return Err(self.misfit(format!("must have at most {max} items (got {len})")));
+        }
+        Ok(())
+    }
+
+    /// A string token; `self.i` is on its opening quote.
+    fn token(&mut self) -> Result<Token<'a>, Misfit> {
+        let b = self.b;
+        let start = self.i + 1;
+        let mut i = start;
+        let mut escaped = false;
+        loop {
+            i = plain_run(b, i);
+            match b.get(i) {
+                None => {
+                    self.i = i;
+                    return Err(self.syntax("unterminated string"));
+                }
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    escaped = true;
+                    i += 2;
+                }
+                Some(c) if *c < 0x20 => {
+                    self.i = i;
+                    return Err(self.syntax("control character in a string"));
+                }
+                Some(_) => i += 1,
+            }
+        }
+        // Both ends are ASCII quotes, so the slice is on char boundaries.
+        let raw = self.text.get(start..i).unwrap_or_default();
+        self.i = i + 1;
+        Ok(Token { raw, escaped })
+    }
+
+    fn string_value(
+        &mut self,
+        rules: &StrRules,
+        untrusted: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Misfit> {
+        if self.peek() != Some(b'"') {
+            return Err(self.wrong_type("a string"));
+        }
+        let token = self.token()?;
+        let text = key_text(&token).map_err(|m| self.syntax(&m))?;
+        let quoted = || Value::String(text.clone().into_owned());
+        if let Some(allowed) = &rules.allowed
+            && !allowed.iter().any(|a| *a == text)
+        {
+            return Err(self.misfit(format!(
+                "must be one of: {} (got {})",
+                allowed.join(", "),
+                quoted()
+            )));
+        }
+        if rules.min_len.is_some() || rules.max_len.is_some() {
+            let chars = text.chars().count() as u64;
+            if let Some(min) = rules.min_len.filter(|m| chars < *m) {
+                return Err(self.misfit(format!("must contain at least {min} character(s)")));
+            }
+            if let Some(max) = rules.max_len.filter(|m| chars > *m) {
+                return Err(self.misfit(format!("must contain at most {max} character(s)")));
+            }
+        }
+        if let Some((source, re)) = &rules.pattern
+            && re.find(&text).is_none()
+        {
+            return Err(self.misfit(format!(
+                "must match the pattern {source} (got {})",
+                quoted()
+            )));
+        }
+        let canonical: Option<String> = match rules.format.as_deref() {
+            None => None,
+            Some("uuid") => match uuid::Uuid::try_parse(&text) {
+                Ok(u) if !is_lower_uuid(text.as_bytes()) => Some(u.hyphenated().to_string()),
+                Ok(_) => None,
+                Err(_) => return Err(self.misfit(format_message("uuid", &quoted()))),
+            },
+            Some("date-time") if is_plain_utc(text.as_bytes()) => None,
+            Some("date-time") => match chrono::DateTime::parse_from_rfc3339(&text) {
+                Ok(t) => Some(
+                    t.with_timezone(&chrono::Utc)
+                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                ),
+                Err(_) => return Err(self.misfit(format_message("date-time", &quoted()))),
+            },
+            Some(format) if format_ok(format, &text) => None,
+            Some(format) => return Err(self.misfit(format_message(format, &quoted()))),
+        };
+        if untrusted {
+            match &canonical {
+                Some(c) => crate::untrusted::write_fenced(out, c, None),
+                None => crate::untrusted::write_fenced(
+                    out,
+                    &text,
+                    (!token.escaped).then_some(token.raw.as_bytes()),
+                ),
+            }
+        } else if let Some(c) = canonical {
+            write_escaped(out, &c);
+        } else if token.escaped {
+            write_escaped(out, &text);
+        } else {
+            out.push(b'"');
+            out.extend_from_slice(token.raw.as_bytes());
+            out.push(b'"');
+        }
+        Ok(())
+    }
+
+    /// A number token's text; `self.i` is on its first character.
+    fn number_token(&mut self) -> Result<(&'a str, bool), Misfit> {
+        let start = self.i;
+        let b = self.b;
+        let digits = |i: &mut usize| {
+            let s = *i;
+            while b.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i > s
+        };
+        let mut i = self.i;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'0') => {
+                i += 1;
+                if b.get(i).is_some_and(u8::is_ascii_digit) {
+                    self.i = i;
+                    return Err(self.syntax("a number with a leading zero"));
+                }
+            }
+            Some(b'1'..=b'9') => {
+                digits(&mut i);
+            }
+            _ => return Err(self.syntax("expected a value")),
+        }
+        let mut integral = true;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            integral = false;
+            if !digits(&mut i) {
+                self.i = i;
+                return Err(self.syntax("expected a digit"));
+            }
+        }
+        if let Some(b'e' | b'E') = b.get(i) {
+            i += 1;
+            integral = false;
+            if let Some(b'+' | b'-') = b.get(i) {
+                i += 1;
+            }
+            if !digits(&mut i) {
+                self.i = i;
+                return Err(self.syntax("expected a digit"));
+            }
+        }
+        self.i = i;
+        // ASCII by construction.
+        let text = std::str::from_utf8(&b[start..i]).unwrap_or_default();
+        Ok((text, integral))
+    }
+
+    fn is_number_start(&self) -> bool {
+        matches!(self.peek(), Some(b'-' | b'0'..=b'9'))
+    }
+
+    fn integer(&mut self, bounds: Bounds, out: &mut Vec<u8>) -> Result<(), Misfit> {
+        if !self.is_number_start() {
+            return Err(self.wrong_type("an integer"));
+        }
+        let start = self.i;
+        let (text, integral) = self.number_token()?;
+        let value = if integral {
+            text.parse::<i64>()
+                .map(|n| n as f64)
+                .or_else(|_| text.parse::<u64>().map(|n| n as f64))
+                .ok()
+        } else {
+            None
+        };
+        let Some(value) = value else {
+            self.i = start;
+            return Err(self.wrong_type("an integer"));
+        };
+        self.check_bounds(value, text, bounds)?;
+        if text == "-0" {
+            out.push(b'0');
+        } else {
+            out.extend_from_slice(text.as_bytes());
+        }
+        Ok(())
+    }
+
+    fn number(&mut self, bounds: Bounds, out: &mut Vec<u8>) -> Result<(), Misfit> {
+        if !self.is_number_start() {
+            return Err(self.wrong_type("a number"));
+        }
+        let (text, _) = self.number_token()?;
+        let value: f64 = text.parse().unwrap_or(f64::NAN);
+        if !value.is_finite() {
+            return Err(self.misfit(format!("must be a finite number (got {text})")));
+        }
+        self.check_bounds(value, text, bounds)?;
+        // As the SDK's `f64` fields wrote it: `0` is `0.0`.
+        serde_json::to_writer(out, &value).map_err(|e| self.misfit(e.to_string()))
+    }
+
+    fn check_bounds(&self, value: f64, text: &str, bounds: Bounds) -> Result<(), Misfit> {
+        if let Some(min) = bounds.min.filter(|m| value < *m) {
+            return Err(self.misfit(format!("must be at least {min} (got {text})")));
+        }
+        if let Some(max) = bounds.max.filter(|m| value > *m) {
+            return Err(self.misfit(format!("must be at most {max} (got {text})")));
+        }
+        Ok(())
+    }
+
+    /// Any JSON value, rewritten as serde_json writes a `Value`.
+    fn any(&mut self, out: &mut Vec<u8>) -> Result<(), Misfit> {
+        let mut values =
+            serde_json::Deserializer::from_slice(&self.b[self.i..]).into_iter::<Value>();
+        match values.next() {
+            Some(Ok(v)) => {
+                self.i += values.byte_offset();
+                serde_json::to_writer(out, &v).map_err(|e| self.misfit(e.to_string()))
+            }
+            Some(Err(e)) => Err(self.syntax(&e.to_string())),
+            None => Err(self.syntax("expected a value")),
+        }
+    }
+
+    /// Step over one value, checking only that it is JSON.
+    fn skip(&mut self, depth: usize) -> Result<(), Misfit> {
+        if depth > MAX_DEPTH {
+            return Err(self.syntax("nested too deeply"));
+        }
+        match self.peek() {
+            Some(b'"') => self
+                .token()
+                .and_then(|t| key_text(&t).map(drop).map_err(|m| self.syntax(&m))),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number_token().map(drop),
+            Some(open @ (b'{' | b'[')) => {
+                let close = if open == b'{' { b'}' } else { b']' };
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(close) {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.ws();
+                    if open == b'{' {
+                        if self.peek() != Some(b'"') {
+                            return Err(self.syntax("expected a member name"));
+                        }
+                        self.skip(depth + 1)?;
+                        self.ws();
+                        self.expect(b':')?;
+                        self.ws();
+                    }
+                    self.skip(depth + 1)?;
+                    if self.closes(close)? {
+                        return Ok(());
+                    }
+                }
+            }
+            _ => Err(self.syntax("expected a value")),
+        }
+    }
+}
+
+/// Where the run of bytes from `i` that need no attention inside a JSON
+/// string ends: at a quote, a backslash, a control character or the end.
+/// Eight bytes at a time; the word test may stop early, never late.
+pub(crate) fn plain_run(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let x = u64::from_le_bytes(word);
+        let special = zero_byte(x ^ (ONES * u64::from(b'"')))
+            | zero_byte(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS);
+        if special != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(c) = b.get(i) {
+        if *c == b'"' || *c == b'\\' || *c < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// `s` as a JSON string, escaped exactly as serde_json escapes, with the
+/// runs that need nothing copied whole.
+pub(crate) fn write_escaped(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let b = s.as_bytes();
+    out.reserve(b.len() + b.len() / 8 + 2);
+    out.push(b'"');
+    let mut at = 0;
+    loop {
+        let end = plain_run(b, at);
+        out.extend_from_slice(&b[at..end]);
+        let Some(c) = b.get(end) else { break };
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            c => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(c >> 4)],
+                HEX[usize::from(c & 0xf)],
+            ]),
+        }
+        at = end + 1;
+    }
+    out.push(b'"');
+}
+
+/// A string token's text: borrowed when it has no escapes.
+fn key_text<'a>(token: &Token<'a>) -> Result<Cow<'a, str>, String> {
+    let raw = token.raw;
+    if !token.escaped {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('"') => out.push('"'),
+            Some('\\') => out.push('\\'),
+            Some('/') => out.push('/'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('u') => {
+                let unit = hex4(&mut chars)?;
+                let code = if (0xD800..0xDC00).contains(&unit) {
+                    if chars.next() != Some('\\') || chars.next() != Some('u') {
+                        return Err("lone leading surrogate in \\u escape".into());
+                    }
+                    let low = hex4(&mut chars)?;
+                    if !(0xDC00..0xE000).contains(&low) {
+                        return Err("invalid surrogate pair in \\u escape".into());
+                    }
+                    0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                } else {
+                    unit
+                };
+                out.push(char::from_u32(code).ok_or("lone trailing surrogate in \\u escape")?);
+            }
+            _ => return Err("invalid escape".into()),
+        }
+    }
+    Ok(Cow::Owned(out))
+}
+
+fn hex4(chars: &mut std::str::Chars<'_>) -> Result<u32, String> {
+    let mut n = 0;
+    for _ in 0..4 {
+        let d = chars
+            .next()
+            .and_then(|c| c.to_digit(16))
+            .ok_or("invalid \\u escape")?;
+        n = n * 16 + d;
+    }
+    Ok(n)
+}
+
+/// Hyphenated and lower-case: what the SDK's `Uuid` writes.
+fn is_lower_uuid(b: &[u8]) -> bool {
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => matches!(c, b'0'..=b'9' | b'a'..=b'f'),
+        })
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`, a real date and time: exactly what the SDK's
+/// `DateTime<Utc>` writes for a whole second, so it is copied as it is.
+fn is_plain_utc(b: &[u8]) -> bool {
+    if b.len() != 20 {
+        return false;
+    }
+    let shape = b.iter().enumerate().all(|(i, c)| match i {
+        4 | 7 => *c == b'-',
+        10 => *c == b'T',
+        13 | 16 => *c == b':',
+        19 => *c == b'Z',
+        _ => c.is_ascii_digit(),
+    });
+    if !shape {
+        return false;
+    }
+    let n = |from: usize, to: usize| {
+        b[from..to]
+            .iter()
+            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+    };
+    let (year, month, day) = (n(0, 4), n(5, 7), n(8, 10));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day) && n(11, 13) < 24 && n(14, 16) < 60 && n(17, 19) < 60
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONTACT_LIST: &str = r#"{"type":"object","required":["data","page"],"properties":{
+        "data":{"type":"array","items":{"type":"object","required":["id","first_name","created_at"],"properties":{
+            "id":{"type":"string","format":"uuid"},
+            "first_name":{"type":"string"},
+            "tags":{"type":"array","items":{"type":"string"}},
+            "notes":{"type":"string"},
+            "created_at":{"type":"string","format":"date-time"},
+            "score":{"type":"number","minimum":0},
+            "kind":{"type":"string","enum":["lead","customer"]}}}},
+        "page":{"type":"integer","minimum":1}}}"#;
+
+    fn run(input: &str) -> Result<String, Misfit> {
+        let shape = Shape::compile(CONTACT_LIST, &["data/*/notes", "data/*/first_name"]).unwrap();
+        let mut out = Vec::new();
+        shape.transcode(input.as_bytes(), &mut out)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn writes_what_the_typed_round_trip_wrote() {
+        let got = run(r#" { "page": 1, "extra": {"x": [1, 2, {"y": null}]},
+            "data": [ {"notes": "call \"later\"", "id": "A1B2C3D4-E5F6-7890-ABCD-EF1234567890",
+            "first_name": "Ada\u00e9", "tags": [], "score": 0, "kind": null,
+            "created_at": "2026-11-01T12:00:00+02:00"} ] } "#)
+        .unwrap();
+        assert_eq!(
+            got,
+            r#"{"data":[{"created_at":"2026-11-01T10:00:00Z","first_name":"<untrusted>Adaé</untrusted>","id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","notes":"<untrusted>call \"later\"</untrusted>","score":0.0}],"page":1}"#
+        );
+    }
+
+    #[test]
+    fn copies_canonical_answers_unchanged_but_for_order() {
+        let input = r#"{"data":[{"created_at":"2024-02-29T23:59:59Z","first_name":"x","id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","tags":["a","b\n"]}],"page":2}"#;
+        let got = run(input).unwrap();
+        assert_eq!(got, input.replace("\"x\"", "\"<untrusted>x</untrusted>\""));
+    }
+
+    #[test]
+    fn reports_the_first_misfit_with_its_path() {
+        let cases = [
+            (r#"{"data":[]}"#, "page: is required"),
+            (
+                r#"{"data":[{"id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","first_name":"x"}],"page":1}"#,
+                "data.0.created_at: is required",
+            ),
+            (r#"{"data":{},"page":1}"#, "data: must be an array (got {})"),
+            (
+                r#"{"data":[],"page":0}"#,
+                "page: must be at least 1 (got 0)",
+            ),
+            (
+                r#"{"data":[],"page":1.5}"#,
+                "page: must be an integer (got 1.5)",
+            ),
+            (
+                r#"{"data":[{"id":"nope","first_name":"x","created_at":"2026-11-01T10:00:00Z"}],"page":1}"#,
+                "data.0.id: must be a UUID",
+            ),
+            (
+                r#"{"data":[{"id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","first_name":"x","created_at":"2026-02-30T10:00:00Z"}],"page":1}"#,
+                "data.0.created_at: must be",
+            ),
+            (
+                r#"{"data":[{"id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","first_name":"x","created_at":"2026-11-01T10:00:00Z","kind":"vip"}],"page":1}"#,
+                "data.0.kind: must be one of: lead, customer (got \"vip\")",
+            ),
+            (r#"{"data":[],"page":1,"page":2}"#, "duplicate field `page`"),
+        ];
+        for (input, want) in cases {
+            let got = run(input).unwrap_err().to_string();
+            assert!(got.starts_with(want), "{input}\n got: {got}\nwant: {want}");
+        }
+    }
+
+    #[test]
+    fn escapes_exactly_as_serde_json_does() {
+        let mut all = String::new();
+        for c in (0u8..0x80)
+            .map(char::from)
+            .chain(['é', '‹', '😀', '\u{2028}'])
+        {
+            all.push(c);
+        }
+        for s in [
+            all.as_str(),
+            "",
+            "plain text that is long enough to take the word path",
+            "ab\"cdefgh\\ijklmnop\u{1}",
+        ] {
+            let mut ours = Vec::new();
+            write_escaped(&mut ours, s);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(s).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_what_is_not_json() {
+        for bad in [
+            "",
+            "{",
+            r#"{"data":[],"page":1} x"#,
+            r#"{"data":[],"page":1,}"#,
+            r#"{"data":[],"page":01}"#,
+            r#"{"data":[],"extra":"\x","page":1}"#,
+            r#"{"data":[],"extra":"\ud800","page":1}"#,
+            "{\"data\":[],\"extra\":\"a\u{1}b\",\"page\":1}",
+            r#"{"data":[],"extra":[1 2],"page":1}"#,
+            r#"{"data":[],"page":1"#,
+        ] {
+            let got = run(bad).unwrap_err();
+            assert!(got.message.starts_with("invalid JSON"), "{bad:?}: {got}");
+        }
+        let deep = format!(
+            r#"{{"data":[],"page":1,"x":{}{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert!(
+            run(&deep)
+                .unwrap_err()
+                .message
+                .contains("nested too deeply")
+        );
+    }
+}

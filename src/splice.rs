@@ -1,0 +1,236 @@
+//! Tool results written onto the wire as the bytes they already are.
+//!
+//! A tool's answer leaves [`crate::shape`] as compact JSON text. MCP sends it
+//! twice: as `structuredContent` (that JSON) and as a text block (that JSON
+//! as a JSON string). rmcp's message types hold `structuredContent` as a
+//! `serde_json::Value`, so going through them means parsing the text back
+//! into a tree only to serialize it again — on a 25-contact page, more CPU
+//! than the whole rest of the call.
+//!
+//! So a served tool result carries two placeholders instead: short strings
+//! that start with [`marker`], a per-process secret no client or gateway can
+//! know, and name a stashed answer. rmcp serializes the (now tiny) message as
+//! usual; the transport then [`splice`]s the answer in — raw JSON in place of
+//! the `structuredContent` placeholder, the escaped string in place of the
+//! text one — writing each byte once. Both transports splice: the stdio
+//! writer ([`crate::stdio`]) and the HTTP body ([`crate::http`]).
+//!
+//! A stashed answer is taken when its message is written. One that never
+//! is (its client went away first) is dropped after [`MAX_AGE`], and at most
+//! [`MAX_STASHED`] wait at once, so memory stays bounded.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// How long an answer waits for its message to be written.
+pub(crate) const MAX_AGE: Duration = Duration::from_secs(600);
+
+/// The most answers waiting at once; past it the oldest are dropped.
+pub(crate) const MAX_STASHED: usize = 4096;
+
+/// Which placeholder.
+const STRUCTURED: char = 's';
+const TEXT: char = 't';
+
+#[derive(Debug)]
+struct Stashed {
+    at: Instant,
+    json: String,
+}
+
+#[derive(Debug, Default)]
+struct Stash {
+    answers: HashMap<u64, Stashed>,
+}
+
+static STASH: OnceLock<Mutex<Stash>> = OnceLock::new();
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+static NEXT: AtomicU64 = AtomicU64::new(1);
+
+fn stash() -> std::sync::MutexGuard<'static, Stash> {
+    STASH
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The placeholders' prefix: a private-use character, then 32 random hex
+/// digits fixed for the life of the process. Nothing a client sends or the
+/// gateway answers is ever serialized starting with it unless it knows them.
+pub(crate) fn marker() -> &'static str {
+    static MARKER: OnceLock<String> = OnceLock::new();
+    MARKER.get_or_init(|| {
+        let mut seed = [0u8; 16];
+        if getrandom::fill(&mut seed).is_err() {
+            // No entropy source: still unique per process and time, and only
+            // the stdio client (which owns the process) could try to guess.
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos();
+            seed = (t ^ u128::from(std::process::id())).to_le_bytes();
+        }
+        let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+        format!("\u{F8FF}smartalex-{hex}-")
+    })
+}
+
+/// Keep `json` (an answer's compact JSON) for the wire; returns the
+/// placeholders for `structuredContent` and for the text block.
+pub(crate) fn stash_answer(json: String) -> (Value, String) {
+    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    let now = Instant::now();
+    {
+        let mut s = stash();
+        if s.answers.len() >= MAX_STASHED / 2 {
+            s.answers.retain(|_, a| now.duration_since(a.at) < MAX_AGE);
+        }
+        while s.answers.len() >= MAX_STASHED {
+            let Some(oldest) = s.answers.iter().min_by_key(|(_, a)| a.at).map(|(k, _)| *k) else {
+                break;
+            };
+            s.answers.remove(&oldest);
+        }
+        s.answers.insert(id, Stashed { at: now, json });
+        WAITING.store(s.answers.len(), Ordering::Relaxed);
+    }
+    let m = marker();
+    (
+        Value::String(format!("{m}{STRUCTURED}{id}")),
+        format!("{m}{TEXT}{id}"),
+    )
+}
+
+/// Does any serialized message still need [`splice`]?
+pub(crate) fn waiting() -> bool {
+    WAITING.load(Ordering::Relaxed) > 0
+}
+
+/// `message` (one serialized JSON-RPC message) with every placeholder
+/// replaced by its answer, which is then forgotten. A message without
+/// placeholders comes back as it is, unallocated.
+pub(crate) fn splice(message: Vec<u8>) -> Vec<u8> {
+    if !waiting() {
+        return message;
+    }
+    static QUOTED: OnceLock<String> = OnceLock::new();
+    let needle = QUOTED.get_or_init(|| format!("\"{}", marker())).as_bytes();
+    let Some(first) = find(&message, needle, 0) else {
+        return message;
+    };
+    let mut taken: Vec<(u64, Stashed)> = Vec::new();
+    let mut out = Vec::new();
+    let mut copied = 0;
+    let mut at = Some(first);
+    while let Some(start) = at {
+        // `"<marker><kind><id>"`: the whole JSON string is the placeholder.
+        let kind_at = start + needle.len();
+        let digits_end = message[kind_at + 1..]
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .map(|n| kind_at + 1 + n);
+        let parsed = digits_end
+            .filter(|end| message.get(*end) == Some(&b'"') && *end > kind_at + 1)
+            .and_then(|end| {
+                let id = std::str::from_utf8(&message[kind_at + 1..end])
+                    .ok()?
+                    .parse()
+                    .ok()?;
+                Some((message[kind_at], id, end + 1))
+            });
+        let Some((kind, id, end)) = parsed else {
+            at = find(&message, needle, kind_at);
+            continue;
+        };
+        if !taken.iter().any(|(k, _)| *k == id)
+            && let Some(answer) = stash().answers.remove(&id)
+        {
+            taken.push((id, answer));
+        }
+        let Some((_, answer)) = taken.iter().find(|(k, _)| *k == id) else {
+            // Dropped for age: say so rather than send the placeholder.
+            out.extend_from_slice(&message[copied..start]);
+            out.extend_from_slice(if kind == STRUCTURED as u8 {
+                b"null".as_slice()
+            } else {
+                b"\"The answer expired before it could be sent; call the tool again.\"".as_slice()
+            });
+            copied = end;
+            at = find(&message, needle, end);
+            continue;
+        };
+        if out.is_empty() {
+            out.reserve(message.len() + 2 * answer.json.len() + answer.json.len() / 4);
+        }
+        out.extend_from_slice(&message[copied..start]);
+        if kind == STRUCTURED as u8 {
+            out.extend_from_slice(answer.json.as_bytes());
+        } else {
+            crate::shape::write_escaped(&mut out, &answer.json);
+        }
+        copied = end;
+        at = find(&message, needle, end);
+    }
+    out.extend_from_slice(&message[copied..]);
+    if !taken.is_empty() {
+        WAITING.store(stash().answers.len(), Ordering::Relaxed);
+    }
+    out
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    let first = *needle.first()?;
+    let mut i = from;
+    while i + needle.len() <= hay.len() {
+        let n = hay[i..].iter().position(|b| *b == first)?;
+        i += n;
+        if hay[i..].starts_with(needle) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn both_placeholders_become_the_answer_once() {
+        let answer = r#"{"data":[{"notes":"say \"hi\""}],"total":1}"#;
+        let (structured, text) = stash_answer(answer.to_owned());
+        let message = json!({"jsonrpc": "2.0", "id": 1, "result": {
+            "content": [{"type": "text", "text": text}],
+            "structuredContent": structured, "isError": false}});
+        let spliced = splice(serde_json::to_vec(&message).unwrap());
+        let got: Value = serde_json::from_slice(&spliced).unwrap();
+        assert_eq!(
+            got["result"]["structuredContent"],
+            serde_json::from_str::<Value>(answer).unwrap()
+        );
+        assert_eq!(got["result"]["content"][0]["text"], answer);
+        // Taken: the same placeholders again find nothing to put in.
+        let again = splice(serde_json::to_vec(&message).unwrap());
+        let got: Value = serde_json::from_slice(&again).unwrap();
+        assert!(!got["result"]["structuredContent"].is_object(), "{got}");
+    }
+
+    #[test]
+    fn text_that_only_looks_like_a_placeholder_is_left_alone() {
+        let (_, text) = stash_answer("{}".to_owned());
+        // Not at the start of a string, or without the secret marker.
+        for message in [
+            json!({"id": format!("x{text}")}),
+            json!({"id": "\u{F8FF}smartalex-00000000000000000000000000000000-s1"}),
+        ] {
+            let bytes = serde_json::to_vec(&message).unwrap();
+            assert_eq!(splice(bytes.clone()), bytes);
+        }
+    }
+}
