@@ -985,7 +985,8 @@ mod tests {
         "page":{"type":"integer","minimum":1}}}"#;
 
     fn run(input: &str) -> Result<String, Misfit> {
-        let shape = Shape::compile(CONTACT_LIST, &["data/*/notes", "data/*/first_name"]).unwrap();
+        let paths = ["data/*/notes", "data/*/first_name", "missing/*/x", "page/x"];
+        let shape = Shape::compile(CONTACT_LIST, &paths).unwrap();
         let mut out = Vec::new();
         shape.transcode(input.as_bytes(), &mut out)?;
         Ok(String::from_utf8(out).unwrap())
