@@ -98,3 +98,57 @@ async fn http_answers_are_byte_identical() {
         insta::assert_snapshot!(format!("http_{name}"), answer);
     }
 }
+
+/// A 2025-11-25 session gets its answers as an event stream, which the
+/// HTTP layer splices frame by frame: the event is the very message the
+/// stdio server writes, byte for byte.
+#[tokio::test]
+async fn http_session_answers_are_the_same_bytes_as_an_event() {
+    let gw = FakeGateway::start(reply(payloads::contact_page(25))).await;
+    let server = McpHttp::start(&["--rate-limit", "0"], &[("SMARTALEX_API_URL", &gw.url())]).await;
+    let http = client();
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "it", "version": "0"}}});
+    let r = mcp_post(&http, &server.url, Some(TEST_KEY))
+        .json(&init)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let session = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let post = |body: serde_json::Value| {
+        mcp_post(&http, &server.url, Some(TEST_KEY))
+            .header("mcp-session-id", &session)
+            .header("mcp-protocol-version", "2025-11-25")
+            .json(&body)
+            .send()
+    };
+    post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .await
+        .unwrap();
+    let r = post(json!({"jsonrpc": "2.0", "id": 900, "method": "tools/call",
+        "params": {"name": "smartalex_list_contacts", "arguments": {"per_page": 25}}}))
+    .await
+    .unwrap();
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let stream = r.text().await.unwrap();
+    let event = stream
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .map(str::trim)
+        .find(|d| d.contains("\"id\":900"))
+        .unwrap_or_else(|| panic!("no answer in the stream:\n{stream}"));
+    let pinned = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/integration/snapshots/integration__hot_path__stdio_contacts_25.snap"
+    ))
+    .unwrap();
+    let pinned = pinned.lines().last().unwrap();
+    assert_eq!(event, pinned);
+}
