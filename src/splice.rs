@@ -182,14 +182,16 @@ pub(crate) fn splice(message: Vec<u8>) -> Vec<u8> {
     out
 }
 
+/// Where `needle` (a quote, then the marker) first occurs in `hay` at or
+/// after `from`. The scan looks for the marker's first byte, which JSON text
+/// almost never holds, rather than for quotes, which it is full of.
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    let first = *needle.first()?;
-    let mut i = from;
-    while i + needle.len() <= hay.len() {
-        let n = hay[i..].iter().position(|b| *b == first)?;
-        i += n;
-        if hay[i..].starts_with(needle) {
-            return Some(i);
+    let rare = *needle.get(1)?;
+    let mut i = from + 1;
+    while i + needle.len() <= hay.len() + 1 {
+        i += hay.get(i..)?.iter().position(|b| *b == rare)?;
+        if hay[i - 1..].starts_with(needle) {
+            return Some(i - 1);
         }
         i += 1;
     }
@@ -219,6 +221,19 @@ mod tests {
         let again = splice(serde_json::to_vec(&message).unwrap());
         let got: Value = serde_json::from_slice(&again).unwrap();
         assert!(!got["result"]["structuredContent"].is_object(), "{got}");
+    }
+
+    #[test]
+    fn finds_the_needle_wherever_it_starts() {
+        let needle = "\"\u{F8FF}ab".as_bytes();
+        let hay = "x\"\u{F8FF}a \"\u{F8FF}ab\"\u{F8FF}ab".as_bytes();
+        let first = find(hay, needle, 0).unwrap();
+        assert_eq!(&hay[first..first + needle.len()], needle);
+        let second = find(hay, needle, first + 1).unwrap();
+        assert!(second > first);
+        assert_eq!(find(hay, needle, second + 1), None);
+        assert_eq!(find(needle, needle, 0), Some(0));
+        assert_eq!(find(b"", needle, 0), None);
     }
 
     #[test]
