@@ -81,15 +81,7 @@ pub(crate) async fn send(
     }
     let bytes = response.bytes().await.map_err(|e| transport(&e))?;
     match serde_json::from_slice::<types::Error>(&bytes) {
-        Ok(body) => Err(CallError::Gateway(GatewayError {
-            status,
-            error: body.error,
-            message: body.message,
-            retry_after: body
-                .retry_after
-                .and_then(|s| u64::try_from(s).ok())
-                .or(header_retry),
-        })),
+        Ok(body) => Err(gateway_error(status, body, header_retry)),
         Err(e) => {
             let trimmed = bytes.iter().find(|b| !b.is_ascii_whitespace());
             if matches!(trimmed, Some(b'{') | Some(b'[')) {
@@ -123,21 +115,26 @@ async fn unexpected(mut response: reqwest::Response) -> CallError {
         }
     }
     match serde_json::from_slice::<types::Error>(&body) {
-        Ok(err) => CallError::Gateway(GatewayError {
-            status,
-            error: err.error,
-            message: err.message,
-            retry_after: err
-                .retry_after
-                .and_then(|s| u64::try_from(s).ok())
-                .or(header_retry),
-        }),
+        Ok(err) => gateway_error(status, err, header_retry),
         Err(_) if status < 300 => CallError::BadPayload(format!("unexpected status {status}")),
         Err(_) => CallError::NonJson {
             status: Some(status),
             snippet: snippet(&body),
         },
     }
+}
+
+/// The gateway's own error answer; its `retryAfter` wins over the header.
+fn gateway_error(status: u16, body: types::Error, header_retry: Option<u64>) -> CallError {
+    CallError::Gateway(GatewayError {
+        status,
+        error: body.error,
+        message: body.message,
+        retry_after: body
+            .retry_after
+            .and_then(|s| u64::try_from(s).ok())
+            .or(header_retry),
+    })
 }
 
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u64> {

@@ -169,55 +169,35 @@ fn camel(snake: &str) -> String {
         .collect()
 }
 
-/// How one client-method argument is pulled out of the tool arguments.
-fn extraction(name: &str, ty: &syn::Type) -> (TokenStream, TokenStream) {
+/// How one client-method argument is pulled out of the tool arguments: as
+/// the owned form of the type the method takes.
+fn extraction(name: &str, ty: &syn::Type) -> TokenStream {
     let ident = format_ident!("{}", name);
     if name == "body" {
-        let inner = deref(ty);
-        return (quote!(let #ident: #inner = args.body()?;), quote!(&#ident));
+        let body = owned(ty);
+        return quote!(let #ident: #body = args.body()?;);
     }
-    if let Some(inner) = option_inner(ty) {
-        return match inner {
-            syn::Type::Reference(r) if is_str(&r.elem) => (
-                quote!(let #ident: Option<String> = args.optional(#name)?;),
-                quote!(#ident.as_deref()),
-            ),
-            syn::Type::Reference(r) => {
-                let elem = &r.elem;
-                (
-                    quote!(let #ident: Option<#elem> = args.optional(#name)?;),
-                    quote!(#ident.as_ref()),
-                )
-            }
-            other => (
-                quote!(let #ident: Option<#other> = args.optional(#name)?;),
-                quote!(#ident),
-            ),
-        };
-    }
-    match ty {
-        syn::Type::Reference(r) if is_str(&r.elem) => (
-            quote!(let #ident: String = args.required(#name)?;),
-            quote!(&#ident),
-        ),
-        syn::Type::Reference(r) => {
-            let elem = &r.elem;
-            (
-                quote!(let #ident: #elem = args.required(#name)?;),
-                quote!(&#ident),
-            )
+    match option_inner(ty) {
+        Some(inner) => {
+            let inner = owned(inner);
+            quote!(let #ident: Option<#inner> = args.optional(#name)?;)
         }
-        other => (
-            quote!(let #ident: #other = args.required(#name)?;),
-            quote!(#ident),
-        ),
+        None => {
+            let ty = owned(ty);
+            quote!(let #ident: #ty = args.required(#name)?;)
+        }
     }
 }
 
-fn deref(ty: &syn::Type) -> &syn::Type {
+/// `&str` as `String`, `&T` as `T`, anything else as it is.
+fn owned(ty: &syn::Type) -> TokenStream {
     match ty {
-        syn::Type::Reference(r) => &r.elem,
-        other => other,
+        syn::Type::Reference(r) if is_str(&r.elem) => quote!(String),
+        syn::Type::Reference(r) => {
+            let elem = &r.elem;
+            quote!(#elem)
+        }
+        other => quote!(#other),
     }
 }
 
@@ -257,8 +237,7 @@ pub fn dispatch(spec: &Spec, methods: &[Method]) -> Result<String, Error> {
         let mut queries = Vec::new();
         let mut body = None;
         for arg in &method.args {
-            let (bind, _) = extraction(&arg.name, &arg.ty);
-            lets.push(bind);
+            lets.push(extraction(&arg.name, &arg.ty));
             let ident = format_ident!("{}", arg.name);
             if arg.name == "body" {
                 body = Some(quote!(.json(&#ident)));
