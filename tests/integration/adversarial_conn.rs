@@ -23,7 +23,7 @@ use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 
 use crate::common::TEST_KEY;
-use crate::common::http::{McpHttp, call_stateless, client, mcp_post};
+use crate::common::http::{McpHttp, call_stateless, client, mcp_post, open_session};
 use crate::sandbox_harness;
 
 /// `host:port` of an `http://host:port/…` URL.
@@ -193,23 +193,7 @@ async fn conn_idle_keep_alive_is_cut_but_an_open_sse_stream_is_not() {
 
     // A 2025-11-25 session, then its GET stream over a raw socket.
     let http = client();
-    let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
-        "protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"it","version":"0"}}});
-    let r = mcp_post(&http, &server.url, Some(&sb.key))
-        .json(&init)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let session = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
-    let r = mcp_post(&http, &server.url, Some(&sb.key))
-        .header("mcp-session-id", &session)
-        .header("mcp-protocol-version", "2025-11-25")
-        .json(&json!({"jsonrpc":"2.0","method":"notifications/initialized"}))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.status());
+    let session = open_session(&http, &server.url, &sb.key).await;
 
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let get = format!(

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::common::TEST_KEY;
 use crate::common::fake_gateway::{FakeGateway, Script};
-use crate::common::http::{McpHttp, client, mcp_post, stateless};
+use crate::common::http::{McpHttp, client, in_session, mcp_post, open_session, stateless};
 use crate::common::stdio::StdioServer;
 
 #[path = "../../benches/support/payloads.rs"]
@@ -107,30 +107,13 @@ async fn http_session_answers_are_the_same_bytes_as_an_event() {
     let gw = FakeGateway::start(reply(payloads::contact_page(25))).await;
     let server = McpHttp::start(&["--rate-limit", "0"], &[("SMARTALEX_API_URL", &gw.url())]).await;
     let http = client();
-    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {},
-        "clientInfo": {"name": "it", "version": "0"}}});
-    let r = mcp_post(&http, &server.url, Some(TEST_KEY))
-        .json(&init)
+    let session = open_session(&http, &server.url, TEST_KEY).await;
+    let r = in_session(&http, &server.url, TEST_KEY, &session)
+        .json(&json!({"jsonrpc": "2.0", "id": 900, "method": "tools/call",
+            "params": {"name": "smartalex_list_contacts", "arguments": {"per_page": 25}}}))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    let session = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
-    let post = |body: serde_json::Value| {
-        mcp_post(&http, &server.url, Some(TEST_KEY))
-            .header("mcp-session-id", &session)
-            .header("mcp-protocol-version", "2025-11-25")
-            .json(&body)
-            .send()
-    };
-    post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
-        .await
-        .unwrap();
-    let r = post(json!({"jsonrpc": "2.0", "id": 900, "method": "tools/call",
-        "params": {"name": "smartalex_list_contacts", "arguments": {"per_page": 25}}}))
-    .await
-    .unwrap();
     assert!(
         r.headers()["content-type"]
             .to_str()

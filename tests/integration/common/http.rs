@@ -130,6 +130,40 @@ pub fn mcp_post(
     req
 }
 
+/// Open a 2025-11-25 session as `bearer`: `initialize`, then
+/// `notifications/initialized`; the session's id.
+pub async fn open_session(http: &reqwest::Client, url: &str, bearer: &str) -> String {
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "it", "version": "0"}}});
+    let r = mcp_post(http, url, Some(bearer))
+        .json(&init)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let session = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let r = in_session(http, url, bearer, &session)
+        .json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    session
+}
+
+/// A POST within 2025-11-25 session `session`.
+pub fn in_session(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: &str,
+    session: &str,
+) -> reqwest::RequestBuilder {
+    mcp_post(http, url, Some(bearer))
+        .header("mcp-session-id", session)
+        .header("mcp-protocol-version", "2025-11-25")
+}
+
 /// A 2026-07-28 (stateless) request: the protocol version in a header and in
 /// `_meta`, with the client's capabilities (none, unless `params` already
 /// carries `_meta` with some).
