@@ -46,17 +46,60 @@ async function surface(binary) {
     const out = [];
     for (const p of list) {
       const names = (p.arguments ?? []).map((a) => a.name);
-      // MCPB prompt text uses `${arguments.NAME}` placeholders: render the
-      // prompt with exactly those as its arguments.
-      const placeholders = Object.fromEntries(names.map((n) => [n, `\${arguments.${n}}`]));
-      const got = await request("prompts/get", { name: p.name, arguments: placeholders });
-      // Resources the prompt embeds come first; its own text is last.
-      const text = got.messages.at(-1)?.content?.text ?? "";
+      const text = await promptTemplate(request, p.name, names);
       out.push({ name: p.name, description: p.description, arguments: names, text });
     }
     return out;
   });
   return { tools, prompts };
+}
+
+/**
+ * A prompt's text with `${arguments.NAME}` placeholders, as MCPB prompt text
+ * has them. The server checks argument values (ids must be UUIDs, some
+ * arguments take a fixed list of values), so the prompt is rendered with a
+ * stand-in each check accepts, which is then put back as the placeholder: a
+ * UUID no text contains (with no key nothing can tell it names no record),
+ * or, for an argument completion offers a fixed list for, one of those values
+ * whose every occurrence moves when another value is given instead.
+ */
+async function promptTemplate(request, name, names) {
+  const render = async (args) => {
+    const got = await request("prompts/get", { name, arguments: args });
+    // Resources the prompt embeds come first; its own text is last.
+    return got.messages.at(-1)?.content?.text ?? "";
+  };
+  const args = {};
+  const lists = {};
+  for (const [i, n] of names.entries()) {
+    args[n] = `00000000-0000-4000-8000-${String(i + 1).padStart(12, "0")}`;
+    const { completion } = await request("completion/complete", {
+      ref: { type: "ref/prompt", name },
+      argument: { name: n, value: "" },
+    });
+    if (completion.values.length >= 2) {
+      lists[n] = completion.values;
+      args[n] = completion.values[0];
+    }
+  }
+  const split = (text, value) => JSON.stringify(text.split(value));
+  for (const [n, values] of Object.entries(lists)) {
+    let found;
+    for (const value of values) {
+      const other = values.find((v) => v !== value && !v.includes(value) && !value.includes(v));
+      if (other === undefined) continue;
+      const [a, b] = [await render({ ...args, [n]: value }), await render({ ...args, [n]: other })];
+      if (split(a, value) === split(b, other)) {
+        found = value;
+        break;
+      }
+    }
+    if (found === undefined) throw new Error(`${name}: cannot locate argument ${n} in the rendered text`);
+    args[n] = found;
+  }
+  let text = await render(args);
+  for (const n of names) text = text.split(args[n]).join(`\${arguments.${n}}`);
+  return text;
 }
 
 function expectedLauncher(server) {

@@ -3,6 +3,8 @@
 //!
 //! Values are ids (what the argument takes), matched on the id's start or
 //! anywhere in the record's name, so typing "ada" offers Ada's contact id.
+//! A prompt argument with a fixed list of values (`values_of` an `enum`)
+//! is offered those values, matched on their start.
 
 use serde_json::{Map, Value, json};
 
@@ -28,12 +30,31 @@ impl Registry {
         target: Target<'_>,
         typed: &str,
     ) -> (Vec<String>, bool) {
-        let source = match target {
-            Target::Prompt { name, argument } => PROMPTS
+        let prompt_arg = |name: &str, argument: &str| {
+            PROMPTS
                 .iter()
                 .find(|p| p.name == name)
                 .and_then(|p| p.arguments.iter().find(|a| a.name == argument))
-                .and_then(|a| a.complete),
+        };
+        if let Target::Prompt { name, argument } = target {
+            let fixed = prompt_arg(name, argument)
+                .map(crate::prompts::allowed_values)
+                .unwrap_or_default();
+            if !fixed.is_empty() {
+                let typed = typed.trim().to_lowercase();
+                let mut values: Vec<String> = fixed
+                    .into_iter()
+                    .filter(|v| v.to_lowercase().starts_with(&typed))
+                    .collect();
+                let more = values.len() > MAX_VALUES;
+                values.truncate(MAX_VALUES);
+                return (values, more);
+            }
+        }
+        let source = match target {
+            Target::Prompt { name, argument } => {
+                prompt_arg(name, argument).and_then(|a| a.complete)
+            }
             Target::Template { uri, argument } => TEMPLATES
                 .iter()
                 .find(|t| t.uri_template == uri && t.param == argument)

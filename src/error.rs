@@ -84,6 +84,15 @@ pub struct GatewayError {
 }
 
 impl CallError {
+    /// The gateway's HTTP status, when it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            CallError::Gateway(g) => Some(g.status),
+            CallError::NonJson { status, .. } => *status,
+            _ => None,
+        }
+    }
+
     /// A short, secret-free label for logs.
     pub fn kind(&self) -> &'static str {
         match self {

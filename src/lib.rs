@@ -11,6 +11,8 @@ pub use limit::{MAX_RESPONSE_BYTES, is_too_large};
 #[cfg(feature = "server")]
 mod args;
 #[cfg(feature = "server")]
+mod client_log;
+#[cfg(feature = "server")]
 pub mod complete;
 #[cfg(feature = "server")]
 pub mod confirm;

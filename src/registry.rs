@@ -8,6 +8,7 @@
 //! model fixes all of them in one retry instead of one per round trip.
 
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
 use serde_json::{Map, Value};
@@ -58,6 +59,30 @@ pub enum Outcome {
     Ok(Output),
     /// A failed call: the text for the assistant.
     Failed(String),
+}
+
+/// One tool call as an operator sees it: never its arguments or answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallReport {
+    pub tool: &'static str,
+    /// `ok`, or why it failed ([`CallError::kind`]: `gateway_4xx`,
+    /// `invalid_arguments`, `timeout`, …).
+    pub outcome: &'static str,
+    /// The gateway's HTTP status, when it answered.
+    pub status: Option<u16>,
+    pub elapsed: Duration,
+}
+
+impl CallReport {
+    fn log(&self) {
+        let micros = u64::try_from(self.elapsed.as_micros()).unwrap_or(u64::MAX);
+        let status = self.status.unwrap_or(0);
+        if self.outcome == "ok" {
+            tracing::info!(target: "smartalex_mcp::calls", tool = self.tool, outcome = self.outcome, status, micros, "tool call");
+        } else {
+            tracing::warn!(target: "smartalex_mcp::calls", tool = self.tool, outcome = self.outcome, status, micros, "tool call failed");
+        }
+    }
 }
 
 /// A successful call's answer, ready for the wire: checked against the
@@ -159,14 +184,51 @@ impl Registry {
         args: Option<Map<String, Value>>,
         approval: Approval,
     ) -> Result<Outcome, CallError> {
+        self.call_reported(gateway, name, args, approval)
+            .await
+            .map(|(outcome, _)| outcome)
+    }
+
+    /// [`Self::call_on`], and what an operator needs to know about the call,
+    /// which is also logged (at `info`, a failure at `warn`; target
+    /// `smartalex_mcp::calls`).
+    pub async fn call_reported(
+        &self,
+        gateway: &Gateway,
+        name: &str,
+        args: Option<Map<String, Value>>,
+        approval: Approval,
+    ) -> Result<(Outcome, CallReport), CallError> {
+        let started = Instant::now();
         let entry = self
             .entry(name)
             .ok_or_else(|| CallError::UnknownTool(name.to_owned()))?;
+        let (outcome, failure) = self.run(entry, gateway, args, approval).await;
+        let report = CallReport {
+            tool: entry.spec.name,
+            outcome: failure.as_ref().map_or("ok", CallError::kind),
+            status: match &failure {
+                None => Some(entry.spec.success_status),
+                Some(e) => e.status(),
+            },
+            elapsed: started.elapsed(),
+        };
+        report.log();
+        Ok((outcome, report))
+    }
+
+    /// Validate, ask, send: the outcome, and why it failed if it did.
+    async fn run(
+        &self,
+        entry: &Entry,
+        gateway: &Gateway,
+        args: Option<Map<String, Value>>,
+        approval: Approval,
+    ) -> (Outcome, Option<CallError>) {
+        let failed = |e: CallError| (Outcome::Failed(e.message(entry.spec)), Some(e));
         let instance = Value::Object(args.unwrap_or_default());
         if let Err(violations) = entry.check(&instance) {
-            return Ok(Outcome::Failed(
-                CallError::InvalidArguments(violations).message(entry.spec),
-            ));
+            return failed(CallError::InvalidArguments(violations));
         }
         let Value::Object(mut args) = instance else {
             unreachable!("built as an object above")
@@ -175,26 +237,49 @@ impl Registry {
             let confirmed = args.remove(CONFIRM_ARG) == Some(Value::Bool(true));
             if approval == Approval::FromArguments && !confirmed {
                 let question = entry.spec.confirmation(&args).unwrap_or_default();
-                return Ok(Outcome::Failed(
-                    CallError::ConfirmationRequired { question }.message(entry.spec),
-                ));
+                return failed(CallError::ConfirmationRequired { question });
             }
         }
-        match gateway
-            .call(entry.spec, args)
-            .await
-            .and_then(|reply| entry.output(&reply.body))
-        {
-            Ok(output) => Ok(Outcome::Ok(output)),
-            Err(e) => {
-                tracing::warn!(tool = name, error = e.kind(), "tool call failed");
-                Ok(Outcome::Failed(e.message(entry.spec)))
-            }
+        match entry.send(gateway, args).await {
+            Ok(output) => (Outcome::Ok(output), None),
+            Err(e) => failed(e),
         }
+    }
+
+    /// Validate and call `name`, a tool that does not ask first, through
+    /// `gateway`, keeping a failure typed: for callers that act on *why* it
+    /// failed (a prompt checking that an id exists tells 404 from an outage).
+    pub(crate) async fn fetch_on(
+        &self,
+        gateway: &Gateway,
+        name: &str,
+        args: Map<String, Value>,
+    ) -> Result<Output, CallError> {
+        let entry = self
+            .entry(name)
+            .ok_or_else(|| CallError::UnknownTool(name.to_owned()))?;
+        let instance = Value::Object(args);
+        entry
+            .check(&instance)
+            .map_err(CallError::InvalidArguments)?;
+        let Value::Object(args) = instance else {
+            unreachable!("built as an object above")
+        };
+        if entry.spec.confirm.is_some() {
+            let question = entry.spec.confirmation(&args).unwrap_or_default();
+            return Err(CallError::ConfirmationRequired { question });
+        }
+        entry.send(gateway, args).await
     }
 }
 
 impl Entry {
+    /// Send checked arguments and shape the answer.
+    async fn send(&self, gateway: &Gateway, args: Map<String, Value>) -> Result<Output, CallError> {
+        let reply = gateway.call(self.spec, args).await?;
+        self.output(&reply.body)
+    }
+
     /// The gateway's answer checked, fenced and written compact in one pass
     /// ([`crate::shape`]), then cut to fit if it must be.
     fn output(&self, answer: &[u8]) -> Result<Output, CallError> {

@@ -3,9 +3,11 @@
 //! rmcp owns the protocol (JSON-RPC framing, `initialize` for 2025-11-25
 //! clients and per-request `_meta` for 2026-07-28 ones); this type answers
 //! the methods SmartAlex implements — tools, resources and their templates,
-//! prompts, completions — and declares exactly those capabilities (logging, deprecated by SEP-2577,
-//! is not one of them: log lines go to stderr),
-//! so anything else gets method-not-found.
+//! prompts, completions, and log messages about tool calls for clients that
+//! ask ([`crate::client_log`]) — and declares exactly those capabilities, so
+//! anything else gets method-not-found. So do the methods 2026-07-28
+//! removed (`initialize`, `logging/setLevel`, …) when a request of that era
+//! names them: the HTTP transport answers those 404, as SEP-2575 requires.
 //!
 //! It also owns what only the protocol layer can do for a tool call: asking
 //! the user before a costly or destructive tool runs (elicitation on a
@@ -26,6 +28,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[allow(deprecated)] // Logging: deprecated by SEP-2577, part of 2025-11-25.
+use rmcp::model::SetLevelRequestParams;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
     CustomRequest, CustomResult, ElicitRequest, ElicitRequestParams, ElicitResult,
@@ -39,6 +43,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::Value;
 
+use crate::client_log::SessionLevel;
 use crate::complete::Target;
 use crate::confirm::{Question, Sealer};
 use crate::error::CallError;
@@ -65,6 +70,8 @@ pub struct SmartAlexServer {
     registry: Arc<Registry>,
     sealer: Arc<Sealer>,
     spliced: bool,
+    /// `logging/setLevel` of this session (each session has its own server).
+    log_level: SessionLevel,
 }
 
 impl SmartAlexServer {
@@ -73,6 +80,7 @@ impl SmartAlexServer {
             registry,
             sealer,
             spliced: false,
+            log_level: SessionLevel::default(),
         }
     }
 
@@ -244,11 +252,13 @@ impl ServerHandler for SmartAlexServer {
     fn get_info(&self) -> ServerConfig {
         let mut info = Implementation::new("smartalex-mcp", env!("CARGO_PKG_VERSION"));
         info.title = Some("SmartAlex".to_owned());
+        #[allow(deprecated)] // Logging: deprecated by SEP-2577, part of 2025-11-25.
         let capabilities = ServerCapabilities::builder()
             .enable_tools()
             .enable_resources()
             .enable_prompts()
             .enable_completions()
+            .enable_logging()
             .build();
         ServerConfig::new(capabilities)
             .with_server_info(info)
@@ -297,9 +307,17 @@ impl ServerHandler for SmartAlexServer {
         }
 
         let gateway = self.gateway(&context);
-        let call = self
-            .registry
-            .call_on(&gateway, &request.name, request.arguments, approval);
+        let call =
+            self.registry
+                .call_reported(&gateway, &request.name, request.arguments, approval);
+        let stateless = is_stateless(&context);
+        let log_level = &self.log_level;
+        let context_ref = &context;
+        let call = async move {
+            let (outcome, report) = call.await?;
+            crate::client_log::report(context_ref, log_level, stateless, &report).await;
+            Ok(outcome)
+        };
         let progress_token = context
             .meta
             .get_progress_token()
@@ -350,7 +368,8 @@ impl ServerHandler for SmartAlexServer {
                 format!(
                     "Resource not found: {uri}. Call resources/list and resources/templates/list to see what this server offers."
                 ),
-                None,
+                // SEP-2164: the error names the URI it could not find.
+                Some(serde_json::json!({ "uri": uri })),
             )),
             Err(ReadError::Failed(text)) => Err(McpError::internal_error(text, None)),
         }
@@ -418,15 +437,31 @@ impl ServerHandler for SmartAlexServer {
         Ok(CompleteResult::new(info))
     }
 
+    #[allow(deprecated)] // Logging: deprecated by SEP-2577, part of 2025-11-25.
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        if is_stateless(&context) {
+            return Err(removed("logging/setLevel"));
+        }
+        self.log_level.set(request.level);
+        Ok(())
+    }
+
     /// rmcp routes here both methods it does not know and known methods whose
     /// params did not deserialize. The second must not read "method not
     /// found": say which params are wrong.
     async fn on_custom_request(
         &self,
         request: CustomRequest,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CustomResult, McpError> {
         let CustomRequest { method, params, .. } = request;
+        if is_stateless(&context) && REMOVED_IN_2026.contains(&method.as_str()) {
+            return Err(removed(&method));
+        }
         let detail = match method.as_str() {
             "tools/call" => Some(
                 serde_json::from_value::<CallToolRequestParams>(params.unwrap_or_default())
@@ -493,6 +528,24 @@ where
     };
     notify(step + 1.0, Some(step + 1.0), "Done".to_owned()).await;
     outcome
+}
+
+/// Request methods 2026-07-28 removed (SEP-2575): a request of that era
+/// naming one gets "method not found" (404 over HTTP), whatever its params.
+const REMOVED_IN_2026: &[&str] = &[
+    "initialize",
+    "ping",
+    "logging/setLevel",
+    "resources/subscribe",
+    "resources/unsubscribe",
+];
+
+fn removed(method: &str) -> McpError {
+    McpError::new(
+        ErrorCode::METHOD_NOT_FOUND,
+        format!("Method not found: {method} is not part of protocol version 2026-07-28"),
+        None,
+    )
 }
 
 /// MCP request methods: a malformed one is invalid params, not unknown.

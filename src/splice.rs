@@ -81,6 +81,10 @@ pub(crate) fn marker() -> &'static str {
 
 /// Keep `json` (an answer's compact JSON) for the wire; returns the
 /// placeholders for `structuredContent` and for the text block.
+///
+/// The `structuredContent` placeholder is an object with one member,
+/// `{"<marker>s<id>":0}`: structured content is an object, and rmcp drops
+/// any other value from a result for a client before 2026-07-28.
 pub(crate) fn stash_answer(json: String) -> (Value, String) {
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
     let now = Instant::now();
@@ -100,7 +104,10 @@ pub(crate) fn stash_answer(json: String) -> (Value, String) {
     }
     let m = marker();
     (
-        Value::String(format!("{m}{STRUCTURED}{id}")),
+        Value::Object(serde_json::Map::from_iter([(
+            format!("{m}{STRUCTURED}{id}"),
+            Value::from(0),
+        )])),
         format!("{m}{TEXT}{id}"),
     )
 }
@@ -142,7 +149,18 @@ pub(crate) fn splice(message: Vec<u8>) -> Vec<u8> {
                     .ok()?;
                 Some((message[kind_at], id, end + 1))
             });
-        let Some((kind, id, end)) = parsed else {
+        // The structured placeholder is the whole object around that
+        // string, `{"…":0}`.
+        let parsed = parsed.and_then(|(kind, id, end)| {
+            if kind != STRUCTURED as u8 {
+                return Some((kind, id, start, end));
+            }
+            let open = start.checked_sub(1).filter(|&o| message[o] == b'{')?;
+            message[end..]
+                .starts_with(b":0}")
+                .then_some((kind, id, open, end + 3))
+        });
+        let Some((kind, id, start, end)) = parsed else {
             at = find(&message, needle, kind_at);
             continue;
         };
@@ -220,7 +238,10 @@ mod tests {
         // Taken: the same placeholders again find nothing to put in.
         let again = splice(serde_json::to_vec(&message).unwrap());
         let got: Value = serde_json::from_slice(&again).unwrap();
-        assert!(!got["result"]["structuredContent"].is_object(), "{got}");
+        assert!(
+            got["result"]["structuredContent"].get("data").is_none(),
+            "{got}"
+        );
     }
 
     #[test]

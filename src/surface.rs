@@ -76,6 +76,20 @@ pub struct PromptArgSpec {
     pub required: bool,
     /// The list tool whose ids complete this argument.
     pub complete: Option<&'static str>,
+    /// Compact JSON Schema the value must match: the id parameter of the
+    /// domain's `get_…` tool (a UUID), or the tool argument `values_of`
+    /// names in the prompt's front matter (e.g. an `enum`).
+    pub schema: Option<&'static str>,
+    /// How to check that an id names a record: the tool that reads one.
+    /// `None` with `complete` set: look through the list tool's records.
+    pub lookup: Option<Lookup>,
+}
+
+/// A tool that reads one record, and the argument that takes its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lookup {
+    pub tool: &'static str,
+    pub param: &'static str,
 }
 
 /// A prompt: its arguments, the resources it embeds, its text.

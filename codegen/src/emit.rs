@@ -132,10 +132,21 @@ pub fn surface(surface: &Surface) -> Result<String, Error> {
     });
     let prompts = surface.prompts.iter().map(|p| {
         let (name, title, description, template) = (&p.name, &p.title, &p.description, &p.template);
-        let args = p.arguments.iter().zip(&p.completions).map(|(a, c)| {
+        let args = p.arguments.iter().zip(&p.completions).zip(&p.checks).map(|((a, c), check)| {
             let (n, d, r) = (&a.name, &a.description, a.required);
             let c = opt_str(c.as_deref());
-            quote!(PromptArgSpec { name: #n, description: #d, required: #r, complete: #c })
+            let schema = match &check.schema {
+                Some(s) => {
+                    let s = Literal::string(&s.to_string());
+                    quote!(Some(#s))
+                }
+                None => quote!(None),
+            };
+            let lookup = match &check.lookup {
+                Some((tool, param)) => quote!(Some(Lookup { tool: #tool, param: #param })),
+                None => quote!(None),
+            };
+            quote!(PromptArgSpec { name: #n, description: #d, required: #r, complete: #c, schema: #schema, lookup: #lookup })
         });
         let resources = &p.resources;
         quote! {
@@ -144,7 +155,7 @@ pub fn surface(surface: &Surface) -> Result<String, Error> {
     });
     finish(quote! {
         #[allow(unused_imports)]
-        use crate::surface::{PromptArgSpec, PromptSpec, ResourceSource, ResourceSpec, TemplateSpec, Transform};
+        use crate::surface::{Lookup, PromptArgSpec, PromptSpec, ResourceSource, ResourceSpec, TemplateSpec, Transform};
 
         /// Resources with a fixed URI.
         pub static RESOURCES: &[ResourceSpec] = &[#(#resources),*];

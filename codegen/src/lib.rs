@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 pub use error::{Error, ErrorKind};
 pub use extension::Declarations;
 pub use spec::{Annotations, CONFIRM_ARG, Location, Operation, Param, Spec, TOOL_PREFIX};
-pub use surface::{Prompt, PromptArg, Resource, Source, Surface, Template, URI_SCHEME};
+pub use surface::{ArgCheck, Prompt, PromptArg, Resource, Source, Surface, Template, URI_SCHEME};
 
 /// The generated sources, ready to be written to `OUT_DIR`.
 #[derive(Debug, Clone)]

@@ -15,6 +15,12 @@
 //! Every placeholder must be a declared argument and every argument used;
 //! every `smartalex_…` tool and `smartalex://…` resource a prompt names must
 //! exist. A prompt naming a tool that doesn't exist fails the build.
+//!
+//! A prompt argument's values are checked the way tool arguments are, from
+//! the spec: one that names a record (`complete: <domain>`) must match the
+//! id parameter of the domain's `get_…` operation (a UUID) and is looked up
+//! with that tool; one declared `values_of: <tool>.<argument>` takes that
+//! tool argument's values (its `enum`, `format`, `pattern`, length).
 
 use std::collections::BTreeMap;
 
@@ -74,9 +80,24 @@ pub struct PromptArg {
     pub description: String,
     #[serde(default)]
     pub required: bool,
-    /// A domain (spec tag) whose list tool offers completions.
+    /// A domain (spec tag) whose list tool offers completions; the value
+    /// must be the id of one of its records.
     #[serde(default)]
     pub complete: Option<String>,
+    /// `<tool>.<argument>`: the value is what that tool argument takes
+    /// (e.g. `smartalex_list_deals.stage`, one of the deal stages).
+    #[serde(default)]
+    pub values_of: Option<String>,
+}
+
+/// How a prompt argument's value is checked, derived from the spec.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArgCheck {
+    /// The schema the value must match (a tool argument's, portable).
+    pub schema: Option<Value>,
+    /// The tool that reads one record by id, and its id argument: a value
+    /// that names no record is refused.
+    pub lookup: Option<(String, String)>,
 }
 
 /// A prompt.
@@ -88,6 +109,8 @@ pub struct Prompt {
     pub arguments: Vec<PromptArg>,
     /// The list tool each argument completes from (same order as arguments).
     pub completions: Vec<Option<String>>,
+    /// How each argument's value is checked (same order as arguments).
+    pub checks: Vec<ArgCheck>,
     /// Resources embedded in the prompt's messages.
     pub resources: Vec<String>,
     pub template: String,
@@ -323,10 +346,13 @@ fn check_uri(id: &str, uri: &str) -> Result<(), Error> {
 
 /// The `smartalex_list_…` tool of a domain.
 fn list_tool(spec: &Spec, domain: &str) -> Option<String> {
+    list_operation(spec, domain).map(|o| o.tool_name.clone())
+}
+
+fn list_operation<'s>(spec: &'s Spec, domain: &str) -> Option<&'s Operation> {
     spec.operations
         .iter()
         .find(|o| o.domain == domain && o.method == "GET" && o.operation_id.starts_with("list_"))
-        .map(|o| o.tool_name.clone())
 }
 
 fn read_prompt(spec: &Spec, surface: &Surface, path: &str, text: &str) -> Result<Prompt, Error> {
@@ -343,6 +369,7 @@ fn read_prompt(spec: &Spec, surface: &Surface, path: &str, text: &str) -> Result
         }
     }
     let mut completions = Vec::new();
+    let mut checks = Vec::new();
     for arg in &front.arguments {
         if !placeholders.contains(&arg.name) {
             return Err(file_error(
@@ -350,6 +377,7 @@ fn read_prompt(spec: &Spec, surface: &Surface, path: &str, text: &str) -> Result
                 format!("argument `{}` is never used in the text", arg.name),
             ));
         }
+        checks.push(arg_check(spec, path, arg)?);
         completions.push(match &arg.complete {
             None => None,
             Some(domain) => Some(list_tool(spec, domain).ok_or_else(|| {
@@ -370,9 +398,91 @@ fn read_prompt(spec: &Spec, surface: &Surface, path: &str, text: &str) -> Result
         description: front.description,
         arguments: front.arguments,
         completions,
+        checks,
         resources: front.resources,
         template,
     })
+}
+
+/// How `arg`'s value is checked: as the id of a record of its `complete`
+/// domain, or as the tool argument `values_of` names.
+fn arg_check(spec: &Spec, path: &str, arg: &PromptArg) -> Result<ArgCheck, Error> {
+    let fail = |message: String| file_error(path, format!("argument `{}` {message}", arg.name));
+    match (&arg.complete, &arg.values_of) {
+        (Some(_), Some(_)) => Err(fail(
+            "has both `complete` and `values_of`: an id argument's values come from its domain"
+                .to_owned(),
+        )),
+        (Some(domain), None) => match get_tool(spec, domain) {
+            Some((op, param)) => Ok(ArgCheck {
+                schema: op.input_schema["properties"]
+                    .get(&param)
+                    .map(without_description),
+                lookup: Some((op.tool_name.clone(), param)),
+            }),
+            // No `get_…`: ids are checked against the list's records.
+            None => Ok(ArgCheck {
+                schema: list_operation(spec, domain)
+                    .and_then(|op| {
+                        op.output_schema
+                            .pointer("/properties/data/items/properties/id")
+                    })
+                    .map(without_description),
+                lookup: None,
+            }),
+        },
+        (None, Some(target)) => {
+            let (tool, name) = target.split_once('.').ok_or_else(|| {
+                fail(format!(
+                    "has `values_of: {target}`, which is not `<tool>.<argument>`"
+                ))
+            })?;
+            let op = spec.operation(tool).ok_or_else(|| {
+                fail(format!(
+                    "takes the values of tool `{tool}`, which does not exist"
+                ))
+            })?;
+            let schema = op.input_schema["properties"].get(name).ok_or_else(|| {
+                fail(format!(
+                    "takes the values of `{name}`, which is not an argument of {tool}"
+                ))
+            })?;
+            if schema["type"] != "string" {
+                return Err(fail(format!(
+                    "takes the values of {tool}'s `{name}`, which is not a string (prompt arguments are strings)"
+                )));
+            }
+            Ok(ArgCheck {
+                schema: Some(without_description(schema)),
+                lookup: None,
+            })
+        }
+        (None, None) => Ok(ArgCheck::default()),
+    }
+}
+
+/// The `get_…` operation of a domain that reads one record by its single
+/// path parameter, and that parameter.
+fn get_tool<'s>(spec: &'s Spec, domain: &str) -> Option<(&'s Operation, String)> {
+    spec.operations.iter().find_map(|o| {
+        let [param] = o.params.as_slice() else {
+            return None;
+        };
+        (o.domain == domain
+            && o.method == "GET"
+            && o.operation_id.starts_with("get_")
+            && param.location == crate::spec::Location::Path)
+            .then(|| (o, param.name.clone()))
+    })
+}
+
+/// A schema as a check needs it: what it says the value is, not the prose.
+fn without_description(schema: &Value) -> Value {
+    let mut schema = schema.clone();
+    if let Some(m) = schema.as_object_mut() {
+        m.remove("description");
+    }
+    schema
 }
 
 /// `smartalex://contacts/{id}` matches `smartalex://contacts/{id}` and

@@ -235,7 +235,7 @@ fn prompts_and_resources_come_from_files_only() {
         .to_string();
     assert!(e.contains("`{{gaol}}` is not a declared argument"), "{e}");
 
-    let mut bad = files;
+    let mut bad = files.clone();
     bad.insert(
         "mcp/prompts/uri.md".into(),
         "---\nname: uri\ntitle: U\ndescription: U\n---\nRead smartalex://deals/everything first.\n"
@@ -247,5 +247,99 @@ fn prompts_and_resources_come_from_files_only() {
     assert!(
         e.contains("names resource `smartalex://deals/everything`"),
         "{e}"
+    );
+}
+
+/// A prompt argument's values are checked from the spec: an id argument
+/// (`complete: <domain>`) against the domain's `get_…` tool, and one with
+/// `values_of: <tool>.<argument>` against that tool argument's schema.
+#[test]
+fn prompt_argument_checks_come_from_the_spec() {
+    let mut files = openapi_files();
+    let g = smartalex_mcp_codegen::generate_all(SPEC, &files).unwrap();
+    let prompt = |name: &str| {
+        g.surface
+            .prompts
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap()
+            .clone()
+    };
+    let strategy = prompt("campaign-strategy");
+    let agent = &strategy.checks[1];
+    assert_eq!(
+        agent.lookup,
+        Some(("smartalex_get_agent".to_owned(), "id".to_owned()))
+    );
+    assert_eq!(
+        agent.schema,
+        Some(serde_json::json!({"type": "string", "format": "uuid"}))
+    );
+    assert_eq!(strategy.checks[0], Default::default(), "free text");
+    let stage = &prompt("pipeline-review").checks[0];
+    assert_eq!(stage.lookup, None);
+    assert_eq!(
+        stage.schema.as_ref().unwrap()["enum"],
+        serde_json::json!([
+            "lead",
+            "qualified",
+            "showing",
+            "offer",
+            "under_contract",
+            "closed_won",
+            "closed_lost"
+        ])
+    );
+    assert!(
+        g.surface_src.contains("lookup: Some(Lookup {"),
+        "the table carries the lookups"
+    );
+
+    // A domain with no `get_…` tool: ids are only shaped by the list's ids
+    // (the server looks through the list).
+    files.insert(
+        "mcp/prompts/deal-review.md".into(),
+        "---\nname: deal-review\ntitle: D\ndescription: D\narguments:\n  - {name: deal_id, description: d, complete: deals}\n---\nReview deal {{deal_id}} with smartalex_update_deal.\n".into(),
+    );
+    let more = smartalex_mcp_codegen::generate_all(SPEC, &files).unwrap();
+    let deal = &more
+        .surface
+        .prompts
+        .iter()
+        .find(|p| p.name == "deal-review")
+        .unwrap()
+        .checks[0];
+    assert_eq!(deal.lookup, None);
+    assert_eq!(deal.schema.as_ref().unwrap()["format"], "uuid");
+
+    let fails = |front: &str| {
+        let mut bad = openapi_files();
+        bad.insert(
+            "mcp/prompts/bad.md".into(),
+            format!("---\nname: bad\ntitle: B\ndescription: B\narguments:\n  - {front}\n---\nUse {{{{x}}}}.\n"),
+        );
+        smartalex_mcp_codegen::generate_all(SPEC, &bad)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        fails("{name: x, description: d, values_of: smartalex_list_deals.stages}"),
+        "mcp/prompts/bad.md: argument `x` takes the values of `stages`, which is not an argument of smartalex_list_deals"
+    );
+    assert_eq!(
+        fails("{name: x, description: d, values_of: smartalex_list_deels.stage}"),
+        "mcp/prompts/bad.md: argument `x` takes the values of tool `smartalex_list_deels`, which does not exist"
+    );
+    assert_eq!(
+        fails("{name: x, description: d, values_of: stage}"),
+        "mcp/prompts/bad.md: argument `x` has `values_of: stage`, which is not `<tool>.<argument>`"
+    );
+    assert!(
+        fails("{name: x, description: d, values_of: smartalex_list_deals.per_page}")
+            .contains("which is not a string (prompt arguments are strings)")
+    );
+    assert!(
+        fails("{name: x, description: d, complete: agents, values_of: smartalex_list_deals.stage}")
+            .contains("has both `complete` and `values_of`")
     );
 }

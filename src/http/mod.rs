@@ -21,6 +21,7 @@
 
 mod client_ip;
 mod credentials;
+mod era;
 mod gate;
 mod sessions;
 mod spliced;
@@ -279,6 +280,7 @@ pub async fn bind(
     let mut router = Router::new()
         .route_service(&options.path, mcp)
         .route_layer(axum::middleware::from_fn(spliced::layer))
+        .route_layer(axum::middleware::from_fn(era::layer))
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&shared),
             gate::gate,

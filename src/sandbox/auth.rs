@@ -1,7 +1,9 @@
 //! API keys and who they speak for.
 //!
 //! A key is `sa_test_` followed by 48 hex characters of OS randomness. Only
-//! its SHA-256 is stored; the plaintext exists once, in what minted it. A
+//! its SHA-256 is stored; the plaintext exists once, in what minted it —
+//! except the embedded sandbox's own key ([`embedded_key`]), kept so that
+//! every start on a database reuses it instead of minting another. A
 //! key belongs to one workspace, has read or read+write permission, and
 //! carries the user who created it (`created_by`): it inherits that user's
 //! page permissions, and a key with no user is refused on permission-gated
@@ -210,8 +212,54 @@ pub fn ensure_workspace(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<St
     Ok(id)
 }
 
+/// The label of the key [`embedded_key`] mints.
+pub const EMBEDDED_LABEL: &str = "embedded";
+
 /// Mint a key; returns the plaintext (the only time it exists).
 pub fn mint(tx: &Transaction<'_>, spec: &KeySpec) -> rusqlite::Result<String> {
+    insert_key(tx, spec).map(|(_, key)| key)
+}
+
+/// The embedded sandbox's key for `workspace` (created if absent): the one
+/// kept for it while that key is live — not revoked, not expired, still
+/// read+write with a user — or else a new owner key, labelled
+/// [`EMBEDDED_LABEL`], that replaces it. A server that starts the sandbox on
+/// every health check thus holds one key per database and workspace.
+pub fn embedded_key(tx: &Transaction<'_>, workspace: &str) -> rusqlite::Result<String> {
+    let workspace_id = ensure_workspace(tx, workspace)?;
+    let kept: Option<(String, String)> = tx
+        .query_row(
+            "SELECT e.api_key, k.key_hash FROM embedded_keys e
+             JOIN api_keys k ON k.id = e.key_id AND k.workspace_id = e.workspace_id
+             WHERE e.workspace_id = ?1 AND k.revoked_at IS NULL
+               AND (k.expires_at IS NULL OR k.expires_at > ?2)
+               AND k.can_write = 1 AND k.created_by IS NOT NULL",
+            params![workspace_id, clock::now_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((key, hash)) = kept
+        && sha256_hex(&key) == hash
+    {
+        tracing::debug!(key = %display_prefix(&key), workspace, "reusing the embedded sandbox API key");
+        return Ok(key);
+    }
+    let spec = KeySpec {
+        label: Some(EMBEDDED_LABEL.into()),
+        ..KeySpec::owner(workspace)
+    };
+    let (key_id, key) = insert_key(tx, &spec)?;
+    tx.execute(
+        "INSERT INTO embedded_keys (workspace_id, key_id, api_key, created_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (workspace_id) DO UPDATE
+         SET key_id = excluded.key_id, api_key = excluded.api_key, created_at = excluded.created_at",
+        params![workspace_id, key_id, key, clock::now_str()],
+    )?;
+    Ok(key)
+}
+
+/// Insert a new key for `spec`; its row id and plaintext.
+fn insert_key(tx: &Transaction<'_>, spec: &KeySpec) -> rusqlite::Result<(String, String)> {
     let workspace_id = ensure_workspace(tx, &spec.workspace)?;
     let now = clock::now_str();
     let user_id: Option<String> = match &spec.user {
@@ -234,11 +282,12 @@ pub fn mint(tx: &Transaction<'_>, spec: &KeySpec) -> rusqlite::Result<String> {
         }
     };
     let key = generate_key();
+    let key_id = ids::new_id();
     tx.execute(
         "INSERT INTO api_keys (id, workspace_id, key_hash, key_prefix, can_write, created_by, label, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
-            ids::new_id(),
+            key_id,
             workspace_id,
             sha256_hex(&key),
             key.chars().take(KEY_PREFIX.len() + 4).collect::<String>(),
@@ -249,7 +298,7 @@ pub fn mint(tx: &Transaction<'_>, spec: &KeySpec) -> rusqlite::Result<String> {
         ],
     )?;
     tracing::info!(key = %display_prefix(&key), workspace = %spec.workspace, read_only = spec.read_only, "minted sandbox API key");
-    Ok(key)
+    Ok((key_id, key))
 }
 
 /// The principal behind an API key's hash, if the key is live.
@@ -409,6 +458,74 @@ mod tests {
         assert_eq!(key.len(), 8 + 48);
         assert_ne!(key, generate_key());
         assert_eq!(display_prefix("sa_test_abcdef0123"), "sa_test_abcd…");
+    }
+
+    #[test]
+    fn the_embedded_key_is_kept_until_it_is_revoked_or_expires() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = super::super::Db::Path(dir.path().join("k.db"));
+        let (store, _) = Store::open(&db).expect("open");
+        let embedded = || {
+            store
+                .write_blocking(|tx| Ok(embedded_key(tx, "default")?))
+                .expect("key")
+        };
+        let live = |key: &str| {
+            let hash = sha256_hex(key);
+            store
+                .write_blocking(move |tx| Ok(lookup(tx, &hash)?.is_some()))
+                .expect("lookup")
+        };
+        let count = |sql: &'static str| -> i64 {
+            store
+                .write_blocking(move |tx| Ok(tx.query_row(sql, [], |r| r.get(0))?))
+                .expect("count")
+        };
+
+        let first = embedded();
+        assert!(live(&first));
+        assert_eq!(embedded(), first, "reused");
+        // A key minted for someone (`sandbox key`) is another key, never kept.
+        let minted = store
+            .write_blocking(|tx| Ok(mint(tx, &KeySpec::owner("default"))?))
+            .expect("mint");
+        assert_ne!(minted, first);
+        assert_eq!(embedded(), first);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM api_keys WHERE label = 'embedded'"),
+            1
+        );
+        assert_eq!(count("SELECT COUNT(*) FROM embedded_keys"), 1);
+
+        // Revoked: a new one replaces it.
+        store
+            .write_blocking(|tx| {
+                Ok(tx.execute("UPDATE api_keys SET revoked_at = '2026-01-01T00:00:00.000Z' WHERE label = 'embedded'", [])?)
+            })
+            .expect("revoke");
+        let second = embedded();
+        assert_ne!(second, first);
+        assert!(live(&second) && !live(&first));
+        assert_eq!(embedded(), second);
+        // Expired: likewise.
+        store
+            .write_blocking(|tx| {
+                Ok(tx.execute("UPDATE api_keys SET expires_at = '2000-01-01T00:00:00.000Z' WHERE label = 'embedded' AND revoked_at IS NULL", [])?)
+            })
+            .expect("expire");
+        let third = embedded();
+        assert!(third != second && third != first);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM api_keys WHERE label = 'embedded'"),
+            3
+        );
+        assert_eq!(count("SELECT COUNT(*) FROM embedded_keys"), 1);
+        // Each workspace has its own.
+        let other = store
+            .write_blocking(|tx| Ok(embedded_key(tx, "acme")?))
+            .expect("key");
+        assert_ne!(other, third);
+        assert_eq!(embedded(), third);
     }
 
     #[test]

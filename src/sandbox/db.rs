@@ -47,6 +47,7 @@ use super::{Db, SandboxError};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_oauth.sql")),
+    (3, include_str!("migrations/0003_embedded_key.sql")),
 ];
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -257,10 +258,21 @@ fn write_tx<T>(
     conn: &mut Connection,
     f: impl FnOnce(&Transaction<'_>) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let out = f(&tx)?;
-    tx.commit()?;
-    Ok(out)
+    // Changes the transaction raises are heard once it commits.
+    super::changes::discard();
+    let out = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(ApiError::from)
+        .and_then(|tx| {
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        });
+    match out {
+        Ok(_) => super::changes::publish(),
+        Err(_) => super::changes::discard(),
+    }
+    out
 }
 
 fn describe(target: &Target) -> PathBuf {
@@ -348,7 +360,7 @@ mod tests {
     }
 
     #[test]
-    fn a_version_1_database_gains_the_oauth_tables_and_newer_ones_are_refused() {
+    fn a_version_1_database_gains_the_later_tables_and_newer_ones_are_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("v1.db");
         {
@@ -363,23 +375,59 @@ mod tests {
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .expect("version");
-        assert_eq!(version, 2);
-        let tables: i64 = conn
-            .query_row(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 'oauth_%'",
-                [],
+        assert_eq!(version, 3);
+        let tables = |pattern: &str| -> i64 {
+            conn.query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE ?1",
+                [pattern],
                 |r| r.get(0),
             )
-            .expect("tables");
-        assert_eq!(tables, 4);
-        conn.pragma_update(None, "user_version", 3).expect("bump");
+            .expect("tables")
+        };
+        assert_eq!(tables("oauth_%"), 4);
+        assert_eq!(tables("embedded_keys"), 1);
+        conn.pragma_update(None, "user_version", 4).expect("bump");
         drop(conn);
         match Store::open(&Db::Path(path)) {
             Err(SandboxError::TooNew {
-                found: 3,
-                supported: 2,
+                found: 4,
+                supported: 3,
             }) => {}
             other => panic!("expected TooNew, got {:?}", other.map(|_| ())),
         }
+    }
+
+    /// A database from before embedded keys were kept: its keys (the
+    /// embedded ones each start minted included) are left as they were.
+    #[test]
+    fn a_version_2_database_keeps_its_keys() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("v2.db");
+        {
+            let conn = Connection::open(&path).expect("create");
+            for (_, sql) in &MIGRATIONS[..2] {
+                conn.execute_batch(sql).expect("v1+v2 schema");
+            }
+            conn.execute_batch(
+                "INSERT INTO workspaces (id, name, created_at) VALUES ('w', 'default', '2026-01-01T00:00:00.000Z');
+                 INSERT INTO api_keys (id, workspace_id, key_hash, key_prefix, can_write, label, created_at)
+                 VALUES ('k', 'w', 'h', 'sa_test_abcd', 1, 'embedded', '2026-01-01T00:00:00.000Z');",
+            )
+            .expect("rows");
+            conn.pragma_update(None, "user_version", 2)
+                .expect("version");
+        }
+        let (store, opened) = Store::open(&Db::Path(path)).expect("upgrade");
+        assert!(!opened.created);
+        let (keys, embedded): (i64, i64) = store
+            .write_blocking(|tx| {
+                Ok(tx.query_row(
+                    "SELECT (SELECT COUNT(*) FROM api_keys), (SELECT COUNT(*) FROM embedded_keys)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .expect("count");
+        assert_eq!((keys, embedded), (1, 0));
     }
 }

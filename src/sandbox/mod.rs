@@ -20,6 +20,7 @@
 pub mod cli;
 
 mod auth;
+pub mod changes;
 mod clock;
 mod conversation;
 mod db;
@@ -163,7 +164,9 @@ impl From<errors::ApiError> for SandboxError {
 /// A sandbox serving on `addr`, with a key for its default workspace.
 pub struct RunningSandbox {
     pub addr: SocketAddr,
-    /// A `sa_test_` key with read+write permission on the default workspace.
+    /// A `sa_test_` key with read+write permission on the default workspace:
+    /// the database's embedded key, reused by every start on the same file
+    /// while it is live (a `:memory:` database gets a new one each start).
     pub api_key: String,
     store: db::Store,
     created: bool,
@@ -259,7 +262,7 @@ pub fn provision_exchange_client(path: &Path, client: &ExchangeClient) -> Result
     oauth::exchange::provision_blocking(&store, client)
 }
 
-/// The workspace that `start` mints its key for.
+/// The workspace that `start` keeps its embedded key for.
 pub const DEFAULT_WORKSPACE: &str = "default";
 
 /// Start serving on `listen` in the current tokio runtime; returns once the
@@ -275,11 +278,7 @@ pub async fn start(
     let api_key = key_store
         .write(move |tx| {
             let workspace = seed::ensure_default(tx, seed_demo)?;
-            let spec = KeySpec {
-                label: Some("embedded".into()),
-                ..KeySpec::owner(&workspace)
-            };
-            Ok(auth::mint(tx, &spec)?)
+            Ok(auth::embedded_key(tx, &workspace)?)
         })
         .await?;
     let listener = tokio::net::TcpListener::bind(listen)

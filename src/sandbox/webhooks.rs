@@ -59,14 +59,16 @@ const MAX_ATTEMPTS: i64 = BACKOFF.len() as i64 + 1;
 const LEASE: chrono::Duration = chrono::Duration::seconds(60);
 const BATCH: i64 = 32;
 
-/// Queue `event` for every active webhook of the workspace subscribed to it.
-/// Call inside the transaction that made the change.
+/// Queue `event` for every active webhook of the workspace subscribed to it,
+/// and for in-process listeners ([`super::changes`]). Call inside the
+/// transaction that made the change.
 pub fn emit(
     tx: &Transaction<'_>,
     workspace_id: &str,
     event: &str,
     data: &Value,
 ) -> Result<usize, ApiError> {
+    super::changes::record(workspace_id, event, data);
     let mut hooks = tx.prepare_cached(
         "SELECT id, event_types FROM webhooks WHERE workspace_id = ?1 AND active = 1",
     )?;

@@ -99,11 +99,21 @@ async fn http_answers_are_byte_identical() {
     }
 }
 
-/// A 2025-11-25 session gets its answers as an event stream, which the
-/// HTTP layer splices frame by frame: the event is the very message the
+/// The 25-contact answer as the stdio server writes it (pinned above).
+fn pinned_stdio_contacts_25() -> String {
+    let pinned = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/integration/snapshots/integration__hot_path__stdio_contacts_25.snap"
+    ))
+    .unwrap();
+    pinned.lines().last().unwrap().to_owned()
+}
+
+/// In a 2025-11-25 session, a call that reports nothing before its answer
+/// is answered as `application/json`: the body is the very message the
 /// stdio server writes, byte for byte.
 #[tokio::test]
-async fn http_session_answers_are_the_same_bytes_as_an_event() {
+async fn http_session_answers_are_the_same_bytes_as_stdio() {
     let gw = FakeGateway::start(reply(payloads::contact_page(25))).await;
     let server = McpHttp::start(&["--rate-limit", "0"], &[("SMARTALEX_API_URL", &gw.url())]).await;
     let http = client();
@@ -114,6 +124,33 @@ async fn http_session_answers_are_the_same_bytes_as_an_event() {
         .send()
         .await
         .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/json");
+    assert_eq!(r.text().await.unwrap(), pinned_stdio_contacts_25());
+}
+
+/// A call that reports progress first is streamed, and the HTTP layer
+/// splices the answer into its event frame by frame: the event is the
+/// message a JSON response of the same call carries, byte for byte.
+#[tokio::test]
+async fn http_session_streamed_answers_are_the_same_bytes_as_json() {
+    let (tool, args) = crate::eras::long_running_call();
+    let slow = Script::Slow(
+        std::time::Duration::from_millis(1200),
+        Box::new(reply(crate::eras::ADDED.to_owned())),
+    );
+    let gw = FakeGateway::start(slow).await;
+    let server = McpHttp::start(&["--rate-limit", "0"], &[("SMARTALEX_API_URL", &gw.url())]).await;
+    let http = client();
+    let session = open_session(&http, &server.url, TEST_KEY).await;
+    let call = |meta: serde_json::Value| {
+        json!({"jsonrpc": "2.0", "id": 900, "method": "tools/call",
+            "params": {"name": tool, "arguments": args, "_meta": meta}})
+    };
+    let r = in_session(&http, &server.url, TEST_KEY, &session)
+        .json(&call(json!({"progressToken": "p"})))
+        .send()
+        .await
+        .unwrap();
     assert!(
         r.headers()["content-type"]
             .to_str()
@@ -121,17 +158,23 @@ async fn http_session_answers_are_the_same_bytes_as_an_event() {
             .starts_with("text/event-stream")
     );
     let stream = r.text().await.unwrap();
+    assert!(
+        stream.contains("notifications/progress"),
+        "no progress before the answer:\n{stream}"
+    );
     let event = stream
         .lines()
         .filter_map(|l| l.strip_prefix("data:"))
         .map(str::trim)
         .find(|d| d.contains("\"id\":900"))
         .unwrap_or_else(|| panic!("no answer in the stream:\n{stream}"));
-    let pinned = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/integration/snapshots/integration__hot_path__stdio_contacts_25.snap"
-    ))
-    .unwrap();
-    let pinned = pinned.lines().last().unwrap();
-    assert_eq!(event, pinned);
+    let r = in_session(&http, &server.url, TEST_KEY, &session)
+        .json(&call(json!({})))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let json = r.text().await.unwrap();
+    assert!(json.contains("structuredContent"), "{json}");
+    assert_eq!(event, json);
 }

@@ -12,6 +12,7 @@ mod distribution;
 mod distribution_bundle;
 mod distribution_cargo;
 mod distribution_registry;
+mod eras;
 mod errors;
 mod hot_path;
 mod http;

@@ -136,6 +136,106 @@ async fn every_prompt_renders_with_fixed_arguments() {
     insta::assert_snapshot!("rendered_prompts", rendered);
 }
 
+/// Prompt arguments are checked like tool arguments: an id must be a UUID
+/// naming a record of the workspace, an enum argument one of its values;
+/// a refusal is invalid params naming the argument and how to recover.
+#[tokio::test]
+async fn prompt_arguments_are_checked_against_the_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let (mut s, _) =
+        StdioServer::initialized(&["--sandbox", "--db", db.to_str().unwrap()], &[]).await;
+    let agents = s.call("smartalex_list_agents", json!({})).await;
+    let agent_id = agents["structuredContent"]["data"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{agents}"))
+        .to_owned();
+    let mut get = async |name: &str, args: Value| {
+        s.request("prompts/get", json!({"name": name, "arguments": args}))
+            .await
+    };
+    let refused = |r: &Value| -> String {
+        assert_eq!(r["error"]["code"], -32602, "{r}");
+        r["error"]["message"].as_str().unwrap().to_owned()
+    };
+
+    // The issue's case: "20" is not an agent id.
+    let r = get(
+        "campaign-strategy",
+        json!({"goal": "book 20 viewings", "agent_id": "20"}),
+    )
+    .await;
+    assert_eq!(
+        refused(&r),
+        "Invalid arguments for prompt campaign-strategy: `agent_id` must be a UUID like \
+         a1b2c3d4-e5f6-7890-abcd-ef1234567890 (got \"20\"). Use smartalex_list_agents \
+         (or completion/complete on `agent_id`) to find valid IDs."
+    );
+
+    // A well-formed id of no agent in this workspace.
+    let nobody = "00000000-0000-4000-8000-000000000000";
+    let r = get(
+        "campaign-strategy",
+        json!({"goal": "book 20 viewings", "agent_id": nobody}),
+    )
+    .await;
+    assert_eq!(
+        refused(&r),
+        format!(
+            "Invalid arguments for prompt campaign-strategy: `agent_id` is not the id of any \
+             agent in this workspace (got \"{nobody}\"). Verify the UUID is correct, or use \
+             smartalex_list_agents (or completion/complete on `agent_id`) to find valid IDs; \
+             resources are workspace-scoped."
+        )
+    );
+    // So is a campaign id that is really an agent's.
+    let r = get("call-analysis", json!({"campaign_id": agent_id})).await;
+    assert!(
+        refused(&r).contains("`campaign_id` is not the id of any campaign"),
+        "{r}"
+    );
+
+    // A real agent renders.
+    let r = get(
+        "campaign-strategy",
+        json!({"goal": "book 20 viewings", "agent_id": agent_id}),
+    )
+    .await;
+    let messages = r["result"]["messages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"));
+    let text = messages.last().unwrap()["content"]["text"]
+        .as_str()
+        .unwrap();
+    assert!(
+        text.contains(&format!("Use the voice agent {agent_id} (read it")),
+        "{text}"
+    );
+
+    // An enum argument: the deal stages, from the spec.
+    let r = get("pipeline-review", json!({"stage": "won"})).await;
+    assert_eq!(
+        refused(&r),
+        "Invalid arguments for prompt pipeline-review: `stage` must be one of: lead, qualified, \
+         showing, offer, under_contract, closed_won, closed_lost (got \"won\")"
+    );
+    let r = get("pipeline-review", json!({"stage": "offer"})).await;
+    assert!(r["result"]["messages"].is_array(), "{r}");
+    // ... which completion offers.
+    let r = s
+        .request(
+            "completion/complete",
+            json!({"ref": {"type": "ref/prompt", "name": "pipeline-review"},
+                   "argument": {"name": "stage", "value": "clo"}}),
+        )
+        .await;
+    assert_eq!(
+        r["result"]["completion"]["values"],
+        json!(["closed_won", "closed_lost"])
+    );
+    s.finish().await;
+}
+
 #[test]
 fn python_sdk_uses_the_whole_surface_against_the_sandbox() {
     let argv = ["--", bin(), "--sandbox", "--db", ":memory:"];

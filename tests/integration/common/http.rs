@@ -133,8 +133,19 @@ pub fn mcp_post(
 /// Open a 2025-11-25 session as `bearer`: `initialize`, then
 /// `notifications/initialized`; the session's id.
 pub async fn open_session(http: &reqwest::Client, url: &str, bearer: &str) -> String {
+    open_session_as(http, url, bearer, "2025-11-25").await
+}
+
+/// Open a session of protocol revision `version` (initialize, then
+/// initialized) and return its id.
+pub async fn open_session_as(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: &str,
+    version: &str,
+) -> String {
     let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {},
+        "protocolVersion": version, "capabilities": {},
         "clientInfo": {"name": "it", "version": "0"}}});
     let r = mcp_post(http, url, Some(bearer))
         .json(&init)
@@ -143,7 +154,7 @@ pub async fn open_session(http: &reqwest::Client, url: &str, bearer: &str) -> St
         .unwrap();
     assert_eq!(r.status(), 200);
     let session = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
-    let r = in_session(http, url, bearer, &session)
+    let r = in_session_as(http, url, bearer, &session, version)
         .json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
         .send()
         .await
@@ -159,9 +170,20 @@ pub fn in_session(
     bearer: &str,
     session: &str,
 ) -> reqwest::RequestBuilder {
+    in_session_as(http, url, bearer, session, "2025-11-25")
+}
+
+/// A POST within session `session`, of protocol revision `version`.
+pub fn in_session_as(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: &str,
+    session: &str,
+    version: &str,
+) -> reqwest::RequestBuilder {
     mcp_post(http, url, Some(bearer))
         .header("mcp-session-id", session)
-        .header("mcp-protocol-version", "2025-11-25")
+        .header("mcp-protocol-version", version)
 }
 
 /// A 2026-07-28 (stateless) request: the protocol version in a header and in

@@ -102,6 +102,28 @@ impl StdioServer {
         self.response_to(json!(id)).await
     }
 
+    /// Send a request; return the messages written before its response
+    /// (notifications, requests) and the response.
+    pub async fn request_seeing(&mut self, method: &str, params: Value) -> (Vec<Value>, Value) {
+        let id = json!(self.next_id);
+        self.next_id += 1;
+        let msg = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        self.send_line(&msg.to_string()).await;
+        let mut before = Vec::new();
+        loop {
+            let line = self
+                .read_line(Duration::from_secs(20))
+                .await
+                .expect("server closed stdout");
+            let msg: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
+            if msg.get("id") == Some(&id) && msg.get("method").is_none() {
+                return (before, msg);
+            }
+            before.push(msg);
+        }
+    }
+
     /// Read stdout lines until the response with `id`; every line must be
     /// JSON-RPC (stdout is the protocol channel).
     pub async fn response_to(&mut self, id: Value) -> Value {
