@@ -50,6 +50,10 @@ struct ServeArgs {
     /// Serve only these domains (comma-separated spec tags, e.g. contacts,deals).
     #[arg(long, value_delimiter = ',', value_name = "DOMAINS")]
     tools: Option<Vec<String>>,
+    /// Re-read subscribed resources this often, to notice changes the
+    /// gateway does not push (at least 1; 0: never) [default: 30].
+    #[arg(long, value_name = "SECS", env = "SMARTALEX_RESOURCE_POLL")]
+    resource_poll: Option<f64>,
     /// Run the sandbox gateway in-process and use it (no account needed).
     #[cfg(feature = "sandbox")]
     #[arg(long, env = "SMARTALEX_SANDBOX")]
@@ -87,6 +91,7 @@ impl ServeArgs {
         ServeArgs {
             read_only: self.read_only || sub.read_only,
             tools: sub.tools.or(self.tools),
+            resource_poll: sub.resource_poll.or(self.resource_poll),
             #[cfg(feature = "sandbox")]
             sandbox: self.sandbox || sub.sandbox,
             #[cfg(feature = "sandbox")]
@@ -181,8 +186,10 @@ struct HttpArgs {
     forwarded_header: smartalex_mcp::http::ForwardedHeader,
     #[command(flatten)]
     connections: smartalex_mcp::listen::ConnectionArgs,
-    /// Share rate-limit counts with other processes through this Redis
-    /// (redis://127.0.0.1:6379/0) [default: in this process].
+    /// Share rate-limit counts and 2025-11-25 sessions with other processes
+    /// through this Redis (redis://127.0.0.1:6379/0), so that any process
+    /// answers any session [default: in this process; sessions then need
+    /// sticky routing].
     #[arg(
         long,
         value_name = "URL",
@@ -190,6 +197,10 @@ struct HttpArgs {
         hide_env_values = true
     )]
     redis_url: Option<String>,
+    /// With --redis-url: a session unused for this many seconds expires
+    /// (each request refreshes it).
+    #[arg(long, value_name = "SECS", default_value_t = smartalex_mcp::http::DEFAULT_SESSION_TTL.as_secs())]
+    session_ttl: u64,
     /// Largest accepted request body, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = smartalex_mcp::stdio::MAX_LINE)]
     max_body_bytes: usize,
@@ -322,7 +333,9 @@ async fn registry(serve: &ServeArgs) -> anyhow::Result<Registry> {
     #[cfg(feature = "sandbox")]
     if serve.sandbox {
         let running = embedded_sandbox(serve, 100, serve.sandbox_oauth).await?;
-        return Ok(Registry::new(&selection, sandbox_gateway(&running)?));
+        let registry = Registry::new(&selection, sandbox_gateway(&running)?);
+        hear(&registry, serve);
+        return Ok(registry);
     }
     let gateway = Gateway::from_env();
     match gateway.key() {
@@ -339,7 +352,9 @@ async fn registry(serve: &ServeArgs) -> anyhow::Result<Registry> {
             )
         }
     }
-    Ok(Registry::new(&selection, gateway))
+    let registry = Registry::new(&selection, gateway);
+    hear(&registry, serve);
+    Ok(registry)
 }
 
 /// Start the sandbox gateway in this process (its OAuth authorization
@@ -370,6 +385,36 @@ async fn embedded_sandbox(
     sandbox::cli::print_consent_link(&running);
     tracing::info!(addr = %running.addr, oauth, "embedded sandbox gateway ready");
     Ok(running)
+}
+
+/// Set up live resources: the poll interval, and (with an embedded sandbox)
+/// the sandbox's changes as they commit.
+fn hear(registry: &Registry, serve: &ServeArgs) {
+    let live = registry.live();
+    if let Some(secs) = serve.resource_poll {
+        let every = (secs.is_finite() && secs > 0.0)
+            .then(|| std::time::Duration::from_secs_f64(secs.min(86_400.0)));
+        live.set_poll(every);
+    }
+    #[cfg(feature = "sandbox")]
+    if serve.sandbox {
+        let publisher = live.publisher();
+        let mut changes = sandbox::changes::subscribe();
+        tokio::spawn(async move {
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                match changes.recv().await {
+                    Ok(c) => publisher.publish(smartalex_mcp::live::Change {
+                        workspace: c.workspace_id,
+                        event: c.event,
+                        id: c.id,
+                    }),
+                    Err(RecvError::Lagged(n)) => publisher.lagged(n),
+                    Err(RecvError::Closed) => break,
+                }
+            }
+        });
+    }
 }
 
 /// A gateway handle on an embedded sandbox, with its key.
@@ -442,6 +487,7 @@ async fn serve_http(top: ServeArgs, args: HttpArgs) -> anyhow::Result<()> {
         &selection,
         Gateway::new(gateway_url.clone(), KeyState::Missing, timeouts),
     ));
+    hear(&registry, &serve);
     let mut options = HttpOptions::new(args.listen);
     options.path = args.path;
     options.public_url = args.public_url;
@@ -457,6 +503,7 @@ async fn serve_http(top: ServeArgs, args: HttpArgs) -> anyhow::Result<()> {
     options.trusted_proxies =
         http::TrustedProxies::new(args.trusted_proxies, args.forwarded_header);
     options.redis_url = args.redis_url;
+    options.session_ttl = std::time::Duration::from_secs(args.session_ttl.max(1));
     options.max_body_bytes = args.max_body_bytes;
     options.request_timeout = std::time::Duration::from_secs(args.request_timeout.max(1));
     options.oauth_client = oauth_client.clone();

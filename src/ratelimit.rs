@@ -200,23 +200,7 @@ impl RateLimiter {
             url: redact_url(url),
             source,
         };
-        let client = redis::Client::open(url).map_err(fail)?;
-        let mut connection = tokio::time::timeout(
-            Duration::from_secs(5),
-            client.get_multiplexed_async_connection(),
-        )
-        .await
-        .map_err(|_| {
-            fail(redis::RedisError::from(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "no answer within 5 s",
-            )))
-        })?
-        .map_err(fail)?;
-        let _: String = redis::cmd("PING")
-            .query_async(&mut connection)
-            .await
-            .map_err(fail)?;
+        let (_, connection) = connect_redis(url).await.map_err(fail)?;
         Ok(RateLimiter {
             limits,
             store: Store::Redis {
@@ -297,9 +281,31 @@ fn memory_hit(
     Decision::from_count(limit, count, left)
 }
 
+/// Open `url` and check it answers (`PING`) within 5 s: cloud mode's
+/// Redis, for rate limits and sessions alike.
+#[cfg(feature = "http")]
+pub(crate) async fn connect_redis(
+    url: &str,
+) -> Result<(redis::Client, redis::aio::MultiplexedConnection), redis::RedisError> {
+    let client = redis::Client::open(url)?;
+    let mut connection = tokio::time::timeout(
+        Duration::from_secs(5),
+        client.get_multiplexed_async_connection(),
+    )
+    .await
+    .map_err(|_| {
+        redis::RedisError::from(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "no answer within 5 s",
+        ))
+    })??;
+    let _: String = redis::cmd("PING").query_async(&mut connection).await?;
+    Ok((client, connection))
+}
+
 /// `redis://user:password@host` without the password, for messages.
 #[cfg(feature = "http")]
-fn redact_url(url: &str) -> String {
+pub(crate) fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut u) if u.password().is_some() => {
             let _ = u.set_password(Some("***"));

@@ -38,6 +38,8 @@ struct Entry {
 pub struct Registry {
     entries: Vec<Entry>,
     gateway: Arc<Gateway>,
+    /// Changes heard for live resources ([`crate::live`]).
+    live: crate::live::Live,
 }
 
 /// Whether the user already approved a tool that asks first.
@@ -132,7 +134,13 @@ impl Registry {
         Self {
             entries,
             gateway: Arc::new(gateway),
+            live: crate::live::Live::default(),
         }
+    }
+
+    /// The feed of changes subscribers hear, and the poll interval.
+    pub fn live(&self) -> &crate::live::Live {
+        &self.live
     }
 
     /// The registry's own gateway (the configured key, on stdio).

@@ -39,7 +39,14 @@ use rmcp::model::{
     ProgressNotificationParam, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse,
     ReadResourceResult, Reference, ServerCapabilities, ServerConfig,
 };
+use rmcp::model::{
+    ResourceUpdatedNotification, ResourceUpdatedNotificationParam, ServerNotification,
+    SubscriptionFilter,
+};
+#[allow(deprecated)] // resources/subscribe: legacy-only, part of 2025-11-25.
+use rmcp::model::{SubscribeRequestParams, UnsubscribeRequestParams};
 use rmcp::service::RequestContext;
+use rmcp::service::SubscriptionContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::Value;
 
@@ -48,6 +55,7 @@ use crate::complete::Target;
 use crate::confirm::{Question, Sealer};
 use crate::error::CallError;
 use crate::gateway::Gateway;
+use crate::live::{Subscriptions, WatchError, Watcher};
 use crate::prompts::PromptError;
 use crate::registry::{Approval, Outcome, Registry};
 use crate::resources::ReadError;
@@ -72,6 +80,9 @@ pub struct SmartAlexServer {
     spliced: bool,
     /// `logging/setLevel` of this session (each session has its own server).
     log_level: SessionLevel,
+    /// This session's `resources/subscribe`s; dropping the last clone of the
+    /// server (the session ends) stops their watch loop.
+    subscriptions: Arc<Subscriptions>,
 }
 
 impl SmartAlexServer {
@@ -81,6 +92,7 @@ impl SmartAlexServer {
             sealer,
             spliced: false,
             log_level: SessionLevel::default(),
+            subscriptions: Arc::default(),
         }
     }
 
@@ -94,6 +106,19 @@ impl SmartAlexServer {
 
     pub fn registry(&self) -> &Registry {
         &self.registry
+    }
+
+    /// Who a watch loop started by this request watches for.
+    fn watcher(&self, context: &RequestContext<RoleServer>) -> Watcher {
+        #[cfg(feature = "http")]
+        let workspace = caller(context).map(|c| c.workspace.clone());
+        #[cfg(not(feature = "http"))]
+        let workspace = None;
+        Watcher {
+            registry: Arc::clone(&self.registry),
+            gateway: self.gateway(context),
+            workspace,
+        }
     }
 
     /// The gateway this request acts through: on HTTP, the one for the
@@ -256,6 +281,7 @@ impl ServerHandler for SmartAlexServer {
         let capabilities = ServerCapabilities::builder()
             .enable_tools()
             .enable_resources()
+            .enable_resources_subscribe()
             .enable_prompts()
             .enable_completions()
             .enable_logging()
@@ -437,6 +463,74 @@ impl ServerHandler for SmartAlexServer {
         Ok(CompleteResult::new(info))
     }
 
+    #[allow(deprecated)] // resources/subscribe: the 2025-11-25 way.
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        let first = self
+            .subscriptions
+            .add(&self.registry, &request.uri)
+            .map_err(watch_error)?;
+        if first {
+            let watcher = self.watcher(&context);
+            let watched = self.subscriptions.watched();
+            let peer = context.peer.clone();
+            tokio::spawn(crate::live::watch(
+                watcher,
+                watched,
+                PeerUpdates(peer),
+                tokio_util::sync::CancellationToken::new(),
+            ));
+        }
+        Ok(())
+    }
+
+    #[allow(deprecated)] // resources/unsubscribe: the 2025-11-25 way.
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        self.subscriptions.remove(&request.uri);
+        Ok(())
+    }
+
+    /// 2026-07-28 `subscriptions/listen`: the served resources among those
+    /// asked for (list changes are not offered: the surface is fixed).
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        let uris: Vec<String> = requested
+            .resource_subscriptions
+            .iter()
+            .flatten()
+            .filter(|uri| crate::live::is_served(&self.registry, uri))
+            .take(crate::live::MAX_SUBSCRIPTIONS)
+            .cloned()
+            .collect();
+        let mut accepted = SubscriptionFilter::new();
+        accepted.resource_subscriptions = Some(uris);
+        Some(accepted)
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
+        let subs = Subscriptions::default();
+        for uri in context.accepted().resource_subscriptions.iter().flatten() {
+            subs.add(&self.registry, uri).map_err(watch_error)?;
+        }
+        let watcher = self.watcher(context.request_context());
+        let stop = tokio_util::sync::CancellationToken::new();
+        tokio::select! {
+            () = context.cancelled() => {}
+            () = crate::live::watch(watcher, subs.watched(), SinkUpdates(context.sink()), stop.clone()) => {}
+        }
+        stop.cancel();
+        Ok(())
+    }
+
     #[allow(deprecated)] // Logging: deprecated by SEP-2577, part of 2025-11-25.
     async fn set_level(
         &self,
@@ -528,6 +622,49 @@ where
     };
     notify(step + 1.0, Some(step + 1.0), "Done".to_owned()).await;
     outcome
+}
+
+fn watch_error(e: WatchError) -> McpError {
+    match e {
+        WatchError::NotFound(uri) => McpError::resource_not_found(
+            format!(
+                "Resource not found: {uri}. Call resources/list and resources/templates/list to see what this server offers."
+            ),
+            Some(serde_json::json!({ "uri": uri })),
+        ),
+        WatchError::TooMany => McpError::invalid_params(
+            format!(
+                "At most {} resources can be watched at once: unsubscribe from one first.",
+                crate::live::MAX_SUBSCRIPTIONS
+            ),
+            None,
+        ),
+    }
+}
+
+/// Updates for a 2025-11-25 session: `notifications/resources/updated`.
+struct PeerUpdates(rmcp::Peer<RoleServer>);
+
+impl crate::live::Notify for PeerUpdates {
+    async fn updated(&self, uri: String) -> bool {
+        self.0
+            .notify_resource_updated(ResourceUpdatedNotificationParam::new(uri))
+            .await
+            .is_ok()
+    }
+}
+
+/// Updates on a 2026-07-28 `subscriptions/listen` stream.
+struct SinkUpdates<'a>(&'a rmcp::service::SubscriptionSink);
+
+impl crate::live::Notify for SinkUpdates<'_> {
+    async fn updated(&self, uri: String) -> bool {
+        let update = ResourceUpdatedNotification::new(ResourceUpdatedNotificationParam::new(uri));
+        self.0
+            .send(ServerNotification::ResourceUpdatedNotification(update))
+            .await
+            .is_ok()
+    }
 }
 
 /// Request methods 2026-07-28 removed (SEP-2575): a request of that era

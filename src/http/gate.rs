@@ -19,7 +19,9 @@
 //! 4. **Authentication** — no valid caller: 401 with
 //!    `WWW-Authenticate: Bearer resource_metadata="…"`.
 //! 5. **Session owner** — a request naming a 2025-11-25 session that its
-//!    caller did not open gets the unknown-session 404 ([`super::sessions`]).
+//!    caller did not open gets the unknown-session 404 ([`super::sessions`];
+//!    with `--redis-url`, as the shared store says, or 503 while it cannot
+//!    say for a session this process does not hold).
 //! 6. rmcp, with the [`Caller`] in the request's extensions, bounded in time.
 //!
 //! Steps 3 onwards carry `X-RateLimit-*` headers, and so does a 403 (it is
@@ -37,6 +39,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::Shared;
 use super::credentials::{Caller, Known, Rejection};
+use super::session_store::Opener;
 use super::sessions::Subject;
 use crate::ratelimit::Bucket;
 
@@ -103,13 +106,16 @@ pub(super) async fn gate(
             Err(rejection) => shared.unauthorized(&rejection),
             Ok(caller) => {
                 let subject = Subject::of(&caller);
-                match shared.sessions.admit(request.headers(), &subject) {
-                    Err(unknown_session) => unknown_session.into_response(),
+                match shared.sessions.admit(request.headers(), &subject).await {
+                    Err(refused) => refused.into_response(),
                     Ok(claimed) => {
                         request.extensions_mut().insert::<Caller>(caller);
-                        let mut response = as_json_rpc(shared.track(next.run(request)).await).await;
+                        // The shared session store learns the opener from it.
+                        let opener = Opener::new(subject);
+                        let handled = opener.scope(shared.track(next.run(request))).await;
+                        let mut response = as_json_rpc(handled).await;
                         let sessions = &shared.sessions;
-                        sessions.settle(&method, claimed.as_deref(), subject, &response);
+                        sessions.settle(&method, claimed.as_deref(), &opener, &response);
                         // rmcp answers a session DELETE 202; the session is gone at
                         // once, and clients (the Python SDK) expect 200 or 204.
                         if method == Method::DELETE && response.status() == StatusCode::ACCEPTED {
@@ -275,8 +281,9 @@ impl Shared {
     }
 
     /// Run `call` as an in-flight request (shutdown waits for it), bounded by
-    /// the request timeout. Streams are not bounded: their response returns
-    /// at once and the body flows on.
+    /// the request timeout, which runs until the request's first message
+    /// ([`super::era`] waits for it to choose JSON or a stream). A stream is
+    /// not bounded after that: its body flows on.
     async fn track(&self, call: impl Future<Output = Response>) -> Response {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         let _done = InFlight(self);

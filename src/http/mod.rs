@@ -9,20 +9,23 @@
 //! address even behind a reverse proxy ([`client_ip`]), bounded connections
 //! ([`crate::listen`]), DNS-rebinding protection ([`crate::origin`], shared
 //! with the sandbox), the exact error
-//! bodies of the error reference ([`gate`]), RFC 9728 Protected Resource
-//! Metadata, a health endpoint, and a graceful shutdown that lets in-flight
-//! calls finish.
+//! bodies of the error reference ([`gate`]), what each protocol era gets on
+//! the wire ([`era`]: JSON answers, priming events only for clients that
+//! expect them), RFC 9728 Protected Resource Metadata, a health endpoint,
+//! and a graceful shutdown that lets in-flight calls finish.
 //!
 //! Nothing here keeps per-caller state that another process would need:
 //! a 2026-07-28 request can land on any of several processes behind a load
-//! balancer, and with `--redis-url` they share one rate-limit budget.
-//! (2025-11-25 sessions live in the process that created them, as rmcp keeps
-//! them; those clients need sticky routing.)
+//! balancer, and with `--redis-url` they share one rate-limit budget and
+//! every 2025-11-25 session with its owner ([`session_store`]), so any
+//! process answers any session. Without it, a session lives in the process
+//! that created it, and its clients need sticky routing.
 
 mod client_ip;
 mod credentials;
 mod era;
 mod gate;
+mod session_store;
 mod sessions;
 mod spliced;
 
@@ -36,6 +39,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use rmcp::transport::streamable_http_server::session::SessionStore;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio::sync::Notify;
@@ -47,6 +51,7 @@ use crate::ratelimit;
 pub use crate::ratelimit::{Limits, RateLimiter};
 pub use client_ip::{Cidr, CidrError, ForwardedHeader, TrustedProxies};
 pub use credentials::{Caller, ClientCredentials, Rejection, Resolver};
+pub use session_store::DEFAULT_TTL as DEFAULT_SESSION_TTL;
 pub use sessions::Subject;
 
 use crate::auth::Timeouts;
@@ -70,8 +75,10 @@ pub struct HttpOptions {
     /// More browser origins to accept (`https://app.example.com`, `…:*`).
     pub allowed_origins: Vec<String>,
     pub limits: Limits,
-    /// Share rate-limit counts through this Redis.
+    /// Share rate-limit counts and 2025-11-25 sessions through this Redis.
     pub redis_url: Option<String>,
+    /// With `redis_url`: how long an unused session stays in Redis.
+    pub session_ttl: Duration,
     /// Largest accepted POST body.
     pub max_body_bytes: usize,
     /// Longest a request may take before it is answered 504.
@@ -103,6 +110,7 @@ impl HttpOptions {
             allowed_origins: Vec::new(),
             limits: Limits::default(),
             redis_url: None,
+            session_ttl: session_store::DEFAULT_TTL,
             max_body_bytes: crate::stdio::MAX_LINE,
             request_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(30),
@@ -133,6 +141,8 @@ pub enum HttpError {
     Path(String),
     #[error(transparent)]
     Redis(#[from] ratelimit::RedisError),
+    #[error(transparent)]
+    SessionStore(#[from] session_store::ConnectError),
     #[error("cannot build the HTTP client for the authorization server: {0}")]
     Client(#[from] reqwest::Error),
     #[error("invalid confirmation key: {0}")]
@@ -214,6 +224,14 @@ pub async fn bind(
         Some(url) => RateLimiter::redis(url, options.limits).await?,
         None => RateLimiter::in_memory(options.limits),
     };
+    // rmcp's sessions in this process; with Redis, also in the shared store.
+    let session_manager = Arc::new(LocalSessionManager::default());
+    let session_store = match &options.redis_url {
+        Some(url) => Some(Arc::new(
+            session_store::RedisSessions::connect(url, options.session_ttl).await?,
+        )),
+        None => None,
+    };
     let resolver = Resolver::new(
         gateway_url,
         &authorization_server,
@@ -245,7 +263,11 @@ pub async fn bind(
         ),
         metadata,
         resource_metadata_url,
-        sessions: sessions::Sessions::default(),
+        sessions: sessions::Sessions::new(
+            session_store
+                .clone()
+                .map(|store| (store, Arc::clone(&session_manager))),
+        ),
         request_timeout: options.request_timeout,
         in_flight: AtomicUsize::new(0),
         idle: Notify::new(),
@@ -254,12 +276,13 @@ pub async fn bind(
     let sessions = CancellationToken::new();
     // Host and Origin are checked by the gate (with this server's own
     // lists and error bodies), so rmcp's copies of those checks are off.
-    let config = StreamableHttpServerConfig::default()
+    let mut config = StreamableHttpServerConfig::default()
         .disable_allowed_hosts()
         .disable_allowed_origins()
         .with_json_response(true)
         .with_max_request_body_bytes(options.max_body_bytes)
         .with_cancellation_token(sessions.child_token());
+    config.session_store = session_store.map(|store| store as Arc<dyn SessionStore>);
     // One sealer for every session and request: a state issued on one
     // request is redeemed on another.
     let key = match options.confirm_key {
@@ -274,7 +297,7 @@ pub async fn bind(
                     .with_spliced_results(),
             )
         },
-        Arc::new(LocalSessionManager::default()),
+        session_manager,
         config,
     );
     let mut router = Router::new()

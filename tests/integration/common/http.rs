@@ -81,6 +81,13 @@ impl McpHttp {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Its access log is on, and `secret` appears nowhere in its log.
+    pub fn assert_log_omits(&self, secret: &str) {
+        let log = self.stderr();
+        assert!(log.contains("mcp request"), "the access log is on: {log}");
+        assert!(!log.contains(secret), "{secret} was logged:\n{log}");
+    }
+
     /// `http://127.0.0.1:PORT` of the endpoint.
     pub fn origin(&self) -> String {
         let rest = self.url.trim_start_matches("http://");
@@ -161,6 +168,21 @@ pub async fn open_session_as(
         .unwrap();
     assert!(r.status().is_success(), "{}", r.status());
     session
+}
+
+/// A GET (the stream) or a DELETE naming 2025-11-25 session `session`.
+pub fn session_request(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    bearer: &str,
+    session: &str,
+) -> reqwest::RequestBuilder {
+    http.request(method, url)
+        .bearer_auth(bearer)
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", session)
+        .header("mcp-protocol-version", "2025-11-25")
 }
 
 /// A POST within 2025-11-25 session `session`.

@@ -141,6 +141,11 @@ impl StdioServer {
         }
     }
 
+    /// The next stdout line, however long it takes (`None` at the end).
+    pub async fn next_line(&mut self) -> Option<String> {
+        self.stdout.next_line().await.unwrap()
+    }
+
     pub async fn read_line(&mut self, timeout: Duration) -> Option<String> {
         tokio::time::timeout(timeout, self.stdout.next_line())
             .await
