@@ -25,8 +25,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::broadcast;
@@ -58,6 +59,19 @@ pub struct Change {
     pub id: Option<String>,
 }
 
+/// What arranges for the gateway to push a workspace's changes when its
+/// first subscriber comes (cloud mode registers a webhook,
+/// `crate::http`'s receiver).
+pub trait PushSource: Send + Sync + std::fmt::Debug {
+    /// Changes of `workspace` are wanted; `gateway` acts for it. Resolves
+    /// once they will be pushed, or once that failed (polls remain).
+    fn want<'a>(
+        &'a self,
+        workspace: &'a str,
+        gateway: &'a Arc<Gateway>,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+}
+
 /// The feed of changes every watcher of this process hears, and the poll
 /// interval.
 #[derive(Debug)]
@@ -65,6 +79,7 @@ pub struct Live {
     changes: broadcast::Sender<Change>,
     /// Milliseconds; 0 is off.
     poll_ms: AtomicU64,
+    push: OnceLock<Arc<dyn PushSource>>,
 }
 
 impl Default for Live {
@@ -72,6 +87,7 @@ impl Default for Live {
         Self {
             changes: broadcast::channel(BACKLOG).0,
             poll_ms: AtomicU64::new(DEFAULT_POLL.as_millis() as u64),
+            push: OnceLock::new(),
         }
     }
 }
@@ -128,6 +144,19 @@ impl Live {
     pub fn set_poll(&self, every: Option<Duration>) {
         let ms = every.map_or(0, |d| d.max(MIN_POLL).as_millis() as u64);
         self.poll_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Ask `source` to arrange pushes for workspaces as subscribers come.
+    pub fn set_push_source(&self, source: Arc<dyn PushSource>) {
+        let _ = self.push.set(source);
+    }
+
+    /// A subscriber is about to watch: have its workspace's changes pushed,
+    /// if there is a way to.
+    pub async fn want(&self, watcher: &Watcher) {
+        if let (Some(push), Some(workspace)) = (self.push.get(), &watcher.workspace) {
+            push.want(workspace, &watcher.gateway).await;
+        }
     }
 
     /// The poll interval, if polls are on.

@@ -234,6 +234,12 @@ struct HttpArgs {
     /// Seconds the user has to answer a confirmation (at most 900).
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     confirm_ttl: u64,
+    /// Do not register webhooks for live resources: subscribers hear changes
+    /// only through polls (--resource-poll). By default, the first
+    /// subscriber of a workspace registers one, delivered to
+    /// <public origin>/hooks/<token>
+    #[arg(long)]
+    no_webhooks: bool,
     #[command(flatten)]
     serve: ServeArgs,
 }
@@ -509,6 +515,12 @@ async fn serve_http(top: ServeArgs, args: HttpArgs) -> anyhow::Result<()> {
     options.oauth_client = oauth_client.clone();
     options.confirm_key = args.confirm_key;
     options.confirm_ttl = std::time::Duration::from_secs(args.confirm_ttl);
+    // An embedded sandbox pushes its changes in-process.
+    #[cfg(feature = "sandbox")]
+    let pushed = embedded.is_some();
+    #[cfg(not(feature = "sandbox"))]
+    let pushed = false;
+    options.webhooks = !args.no_webhooks && !pushed;
     let bound = http::bind(options, registry, &gateway_url, timeouts)
         .await
         .context("starting the HTTP server")?;

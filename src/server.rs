@@ -475,6 +475,7 @@ impl ServerHandler for SmartAlexServer {
             .map_err(watch_error)?;
         if first {
             let watcher = self.watcher(&context);
+            self.registry.live().want(&watcher).await;
             let watched = self.subscriptions.watched();
             let peer = context.peer.clone();
             tokio::spawn(crate::live::watch(
@@ -522,6 +523,7 @@ impl ServerHandler for SmartAlexServer {
             subs.add(&self.registry, uri).map_err(watch_error)?;
         }
         let watcher = self.watcher(context.request_context());
+        self.registry.live().want(&watcher).await;
         let stop = tokio_util::sync::CancellationToken::new();
         tokio::select! {
             () = context.cancelled() => {}

@@ -25,6 +25,7 @@ mod client_ip;
 mod credentials;
 mod era;
 mod gate;
+mod hooks;
 mod session_store;
 mod sessions;
 mod spliced;
@@ -96,6 +97,10 @@ pub struct HttpOptions {
     pub confirm_key: Option<ConfirmKey>,
     /// How long a confirmation question stays answerable.
     pub confirm_ttl: Duration,
+    /// Register a webhook per workspace with subscribers and receive its
+    /// events at `/hooks/…`, so live resources hear changes as they happen
+    /// (off: they are polled).
+    pub webhooks: bool,
 }
 
 impl HttpOptions {
@@ -119,6 +124,7 @@ impl HttpOptions {
             oauth_client: None,
             confirm_key: None,
             confirm_ttl: crate::confirm::DEFAULT_TTL,
+            webhooks: true,
         }
     }
 }
@@ -163,6 +169,8 @@ struct Shared {
     request_timeout: Duration,
     in_flight: AtomicUsize,
     idle: Notify,
+    /// The webhook receiver of live resources, when on.
+    hooks: Option<Arc<hooks::Hooks>>,
 }
 
 /// A bound, not yet serving, endpoint.
@@ -240,6 +248,13 @@ pub async fn bind(
         timeouts,
     )?;
     let origin = public_url.origin().ascii_serialization();
+    let hooks = options.webhooks.then(|| {
+        let hooks = Arc::new(hooks::Hooks::new(&origin, Arc::clone(&registry)));
+        registry
+            .live()
+            .set_push_source(Arc::clone(&hooks) as Arc<dyn crate::live::PushSource>);
+        hooks
+    });
     let resource_path = public_url.path().trim_end_matches('/');
     let resource_metadata_url =
         format!("{origin}/.well-known/oauth-protected-resource{resource_path}");
@@ -271,6 +286,7 @@ pub async fn bind(
         request_timeout: options.request_timeout,
         in_flight: AtomicUsize::new(0),
         idle: Notify::new(),
+        hooks,
     });
 
     let sessions = CancellationToken::new();
@@ -310,7 +326,8 @@ pub async fn bind(
         ));
     router = router
         .route("/.well-known/oauth-protected-resource", get(metadata_route))
-        .route("/healthz", get(health));
+        .route("/healthz", get(health))
+        .route("/hooks/{token}", axum::routing::post(hooks::receive));
     if !resource_path.is_empty() {
         router = router.route(
             &format!("/.well-known/oauth-protected-resource{resource_path}"),
@@ -371,6 +388,9 @@ impl Bound {
                 // Ends SSE streams and sessions, which would otherwise keep
                 // their connections open forever.
                 sessions.cancel();
+                if let Some(hooks) = &shared.hooks {
+                    hooks.unregister_all().await;
+                }
             }
         };
         let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();

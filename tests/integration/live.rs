@@ -12,6 +12,8 @@ use crate::common::fake_gateway::{FakeGateway, Script};
 use crate::common::http::McpHttp;
 use crate::common::stdio::StdioServer;
 use crate::common::{TEST_KEY, bin};
+use crate::sandbox_harness;
+use smartalex_mcp::sandbox::{Db, SandboxOptions};
 
 fn sandbox_key(db: &str, workspace: &str) -> String {
     let out = std::process::Command::new(bin())
@@ -30,12 +32,20 @@ async fn python_sdk_hears_sandbox_changes_in_both_eras() {
     let server = McpHttp::start(&["--sandbox", "--db", &db, "--rate-limit", "0"], &[]).await;
     let key = sandbox_key(&db, "default");
     let other = sandbox_key(&db, "elsewhere");
-    let url = server.url.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        python_report("live_resources.py", [url.as_str(), &key, &other], &[])
-    })
-    .await
-    .unwrap();
+    assert_heard(&python_live(&server.url, &key, &other).await);
+}
+
+/// Run `live_resources.py` against `url` with two workspaces' keys.
+async fn python_live(url: &str, key: &str, other: &str) -> Value {
+    let args = [url.to_owned(), key.to_owned(), other.to_owned()];
+    tokio::task::spawn_blocking(move || python_report("live_resources.py", &args, &[]))
+        .await
+        .unwrap()
+}
+
+/// Both eras heard both watched resources within 2 s of the change, and
+/// nothing reached the other workspace.
+fn assert_heard(report: &Value) {
     let watched = ["smartalex://calls/recent", "smartalex://campaigns/active"];
     for (era, version) in [("legacy", "2025-11-25"), ("stateless", "2026-07-28")] {
         let r = &report[era];
@@ -56,6 +66,51 @@ async fn python_sdk_hears_sandbox_changes_in_both_eras() {
     );
     // A URI the server does not serve is left out of the listen filter.
     assert_eq!(report["stateless"]["honored"], json!(watched), "{report}");
+}
+
+/// Cloud mode, against a gateway in another process: the first subscriber
+/// of a workspace registers a webhook, whose signed deliveries drive the
+/// updates (polls are off, so nothing else could).
+#[tokio::test]
+async fn cloud_mode_hears_the_gateways_signed_webhooks() {
+    let dir = tempfile::tempdir().unwrap();
+    let sb = sandbox_harness::start_with(SandboxOptions {
+        rate_limit_per_min: 100_000,
+        allow_private_urls: true,
+        ..SandboxOptions::new(Db::Path(dir.path().join("gateway.db")))
+    })
+    .await;
+    let other = sb.workspace_key("elsewhere").await;
+    let mut server = McpHttp::start(
+        &["--rate-limit", "0", "--resource-poll", "0"],
+        &[("SMARTALEX_API_URL", &sb.base)],
+    )
+    .await;
+    assert_heard(&python_live(&server.url, &sb.key, &other).await);
+    let hooks = sb.get("/webhooks").await;
+    let urls: Vec<&str> = hooks.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["url"].as_str().unwrap())
+        .collect();
+    // One registration for the workspace, however many subscribers.
+    assert_eq!(urls.len(), 1, "{urls:?}");
+    assert!(urls[0].starts_with(&format!("{}/hooks/", server.origin())));
+    // A forged delivery to it is refused.
+    let forged = reqwest::Client::new()
+        .post(urls[0])
+        .header("x-smartalex-timestamp", "1")
+        .header("x-smartalex-signature", "v1=00")
+        .body(r#"{"type":"call.completed","data":{}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    // Shutting down deletes it.
+    assert!(server.terminate(Duration::from_secs(20)).await.success());
+    let hooks = sb.get("/webhooks").await;
+    assert_eq!(hooks.body["data"], json!([]), "{}", hooks.body);
 }
 
 fn status(uptime: u64) -> Script {
