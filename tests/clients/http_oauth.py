@@ -14,7 +14,6 @@ refuse. Prints one JSON report.
 """
 
 import asyncio
-import html.parser
 import json
 import sys
 from urllib.parse import parse_qs, urljoin, urlparse
@@ -25,41 +24,13 @@ from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
 
-from oauth_support import Memory
+from oauth_support import Form, Memory
 
 REDIRECT = "http://127.0.0.1:9/callback"
 
 
 def attr(obj, snake, camel):
     return getattr(obj, snake, getattr(obj, camel, None))
-
-
-class Form(html.parser.HTMLParser):
-    """The consent form: its action, hidden fields and workspace options."""
-
-    def __init__(self):
-        super().__init__()
-        self.action = None
-        self.hidden = {}
-        self.options = {}
-        self._option = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.action = a.get("action")
-        elif tag == "input" and a.get("type") == "hidden":
-            self.hidden[a["name"]] = a.get("value", "")
-        elif tag == "option":
-            self._option = a.get("value")
-
-    def handle_data(self, data):
-        if self._option is not None and data.strip():
-            self.options[data.strip()] = self._option
-
-    def handle_endtag(self, tag):
-        if tag == "option":
-            self._option = None
 
 
 class User:

@@ -1,4 +1,7 @@
-"""What the OAuth client scripts share: token storage for the SDK's provider."""
+"""What the OAuth client scripts share: token storage for the SDK's provider,
+and the sandbox's consent form."""
+
+import html.parser
 
 
 class Memory:
@@ -19,3 +22,31 @@ class Memory:
 
     async def set_client_info(self, client_info):
         self.client = client_info
+
+
+class Form(html.parser.HTMLParser):
+    """The consent form: its action, hidden fields and workspace options."""
+
+    def __init__(self):
+        super().__init__()
+        self.action = None
+        self.hidden = {}
+        self.options = {}
+        self._option = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.action = a.get("action")
+        elif tag == "input" and a.get("type") == "hidden":
+            self.hidden[a["name"]] = a.get("value", "")
+        elif tag == "option":
+            self._option = a.get("value")
+
+    def handle_data(self, data):
+        if self._option is not None and data.strip():
+            self.options[data.strip()] = self._option
+
+    def handle_endtag(self, tag):
+        if tag == "option":
+            self._option = None

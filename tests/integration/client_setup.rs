@@ -2,14 +2,15 @@
 //! with those clients as npm ships them: every `gemini mcp add`,
 //! `codex mcp add` and `claude mcp add` line of the README, pointed at this
 //! build (for `npx -y @smartalex/mcp-server`) and at a local
-//! `http --sandbox` (for the cloud URL and key), then each client's own
-//! `mcp list`, which starts or asks every server it has.
+//! `http --sandbox` (for the cloud URL and key); Claude Code's
+//! `claude mcp login` through the sandbox's consent page; then each
+//! client's own `mcp list`, which starts or asks every server it has.
 
 use std::path::Path;
 use std::process::Command;
 
 use crate::common::bin;
-use crate::common::clients::agent_clis;
+use crate::common::clients::{agent_clis, python_report};
 use crate::common::http::McpHttp;
 
 /// The README's lines that start with `prefix`, in shell blocks.
@@ -157,6 +158,47 @@ async fn readme_setup_lines_work_in_gemini_codex_and_claude_code() {
         }
     }
 
+    // `claude mcp login`: sign in through the consent page, as the operator.
+    let login = readme_lines("claude mcp add --transport http smartalex-oauth ");
+    assert!(login.len() == 1);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(readme.contains("&& claude mcp login smartalex-oauth"));
+    let log = server.stderr();
+    let consent = log
+        .split_whitespace()
+        .find(|w| w.contains("/oauth/consent?key="))
+        .unwrap_or_else(|| panic!("no consent link printed:\n{log}"))
+        .to_owned();
+    let claude = clis.join("claude");
+    let args = [
+        claude.to_str().unwrap().to_owned(),
+        "smartalex-oauth".to_owned(),
+        consent,
+        "default".to_owned(),
+        project.to_str().unwrap().to_owned(),
+    ];
+    let env = [
+        ("HOME", home.to_str().unwrap().to_owned()),
+        ("PATH", path.clone()),
+    ];
+    let signed_in = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        python_report("claude_login.py", &args, &env)
+    })
+    .await
+    .unwrap();
+    assert_eq!(signed_in["status"], 0, "{signed_in}");
+    assert_eq!(
+        signed_in["authorize"]["code_challenge_method"], "S256",
+        "{signed_in}"
+    );
+    assert_eq!(
+        signed_in["authorize"]["resource"],
+        server.url.as_str(),
+        "{signed_in}"
+    );
+
     let list = |client: &str| {
         run(
             &clis.join(client),
@@ -191,12 +233,8 @@ async fn readme_setup_lines_work_in_gemini_codex_and_claude_code() {
     );
     let claude = list("claude");
     for (_, name) in names.iter().filter(|(c, _)| *c == "claude") {
-        let want = if name.ends_with("-oauth") {
-            // It found the OAuth server through the endpoint's metadata.
-            "Needs authentication"
-        } else {
-            "Connected"
-        };
+        // smartalex-oauth too: signed in above.
+        let want = "Connected";
         assert!(
             claude
                 .lines()
