@@ -52,7 +52,7 @@ fn tools_prints_a_table_and_json() {
             .lines()
             .filter(|l| l.trim_start().starts_with("smartalex_"))
             .count(),
-        28
+        smartalex_mcp::tools::TOOLS.len()
     );
 
     let o = run(&["tools", "--json", "--read-only"], &[]);

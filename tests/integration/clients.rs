@@ -39,7 +39,10 @@ async fn python_sdk_lists_and_calls_tools_over_stdio() {
     .unwrap();
 
     assert_eq!(out["server"], "smartalex-mcp");
-    assert_eq!(out["tools"].as_array().unwrap().len(), 28);
+    assert_eq!(
+        out["tools"].as_array().unwrap().len(),
+        smartalex_mcp::tools::TOOLS.len()
+    );
     let first = &out["results"][0];
     assert_eq!(first["isError"], false, "{first}");
     let body: Value = serde_json::from_str(first["text"][0].as_str().unwrap()).unwrap();

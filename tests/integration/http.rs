@@ -188,7 +188,10 @@ async fn http_refusals_have_the_documented_statuses_bodies_and_headers() {
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(header(&h, "x-ratelimit-limit"), "100");
-    assert_eq!(body["result"]["tools"].as_array().unwrap().len(), 28);
+    assert_eq!(
+        body["result"]["tools"].as_array().unwrap().len(),
+        smartalex_mcp::tools::TOOLS.len()
+    );
 
     // Unknown paths are 404, health needs nothing.
     let r = http

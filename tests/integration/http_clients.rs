@@ -25,9 +25,9 @@ async fn python_sdk_over_http_with_api_keys_in_both_eras() {
     for (era, version) in [("legacy", "2025-11-25"), ("stateless", "2026-07-28")] {
         let r = &report[era];
         assert_eq!(r["protocol_version"], version, "{report}");
-        assert_eq!(r["tools"], 28);
-        assert_eq!(r["resources"], 7);
-        assert_eq!(r["prompts"], 5);
+        assert_eq!(r["tools"], smartalex_mcp::tools::TOOLS.len());
+        assert_eq!(r["resources"], smartalex_mcp::surface::RESOURCES.len());
+        assert_eq!(r["prompts"], smartalex_mcp::surface::PROMPTS.len());
         assert_eq!(r["create_error"], false, "{r}");
         assert!(
             r["resource_first_name"]

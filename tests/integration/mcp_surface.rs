@@ -251,9 +251,9 @@ fn python_sdk_uses_the_whole_surface_against_the_sandbox() {
     );
     assert_eq!(caps["resources"]["subscribe"], true);
 
-    // All 7 resources read, with real content.
+    // Every resource read, with real content.
     let res = r["resources"].as_object().unwrap();
-    assert_eq!(res.len(), 7);
+    assert_eq!(res.len(), smartalex_mcp::surface::RESOURCES.len());
     let pipeline: Value =
         serde_json::from_str(res["smartalex://deals/pipeline"]["text"].as_str().unwrap()).unwrap();
     let offer = pipeline["stages"]
