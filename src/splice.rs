@@ -183,7 +183,7 @@ pub(crate) fn splice_into(message: &[u8], out: &mut Vec<u8>) {
                 .then_some((kind, id, open, end + 3))
         });
         let Some((kind, id, start, end)) = parsed else {
-            at = find(message, needle, kind_at);
+            at = find(&message, needle, kind_at);
             continue;
         };
         if !taken.iter().any(|(k, _)| *k == id)
@@ -200,7 +200,7 @@ pub(crate) fn splice_into(message: &[u8], out: &mut Vec<u8>) {
                 b"\"The answer expired before it could be sent; call the tool again.\"".as_slice()
             });
             copied = end;
-            at = find(message, needle, end);
+            at = find(&message, needle, end);
             continue;
         };
         if out.len() == base {
@@ -213,7 +213,7 @@ pub(crate) fn splice_into(message: &[u8], out: &mut Vec<u8>) {
             crate::shape::write_escaped(out, &answer.json);
         }
         copied = end;
-        at = find(message, needle, end);
+        at = find(&message, needle, end);
     }
     out.extend_from_slice(&message[copied..]);
     if !taken.is_empty() {
