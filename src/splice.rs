@@ -121,38 +121,16 @@ pub(crate) fn waiting() -> bool {
 /// replaced by its answer, which is then forgotten. A message without
 /// placeholders comes back as it is, unallocated.
 pub(crate) fn splice(message: Vec<u8>) -> Vec<u8> {
-    if first_placeholder(&message).is_none() {
+    if !waiting() {
         return message;
     }
-    let mut out = Vec::new();
-    splice_into(&message, &mut out);
-    out
-}
-
-/// Where the first placeholder of `message` may start, if any may.
-fn first_placeholder(message: &[u8]) -> Option<usize> {
-    if !waiting() {
-        return None;
-    }
-    find(message, needle(), 0)
-}
-
-/// A quote, then the marker.
-fn needle() -> &'static [u8] {
     static QUOTED: OnceLock<String> = OnceLock::new();
-    QUOTED.get_or_init(|| format!("\"{}", marker())).as_bytes()
-}
-
-/// [`splice`], appending to `out` (a buffer the caller reuses, so a large
-/// answer costs no allocation of its size per call).
-pub(crate) fn splice_into(message: &[u8], out: &mut Vec<u8>) {
-    let Some(first) = first_placeholder(message) else {
-        out.extend_from_slice(message);
-        return;
+    let needle = QUOTED.get_or_init(|| format!("\"{}", marker())).as_bytes();
+    let Some(first) = find(&message, needle, 0) else {
+        return message;
     };
-    let needle = needle();
-    let base = out.len();
     let mut taken: Vec<(u64, Stashed)> = Vec::new();
+    let mut out = Vec::new();
     let mut copied = 0;
     let mut at = Some(first);
     while let Some(start) = at {
@@ -203,14 +181,14 @@ pub(crate) fn splice_into(message: &[u8], out: &mut Vec<u8>) {
             at = find(&message, needle, end);
             continue;
         };
-        if out.len() == base {
+        if out.is_empty() {
             out.reserve(message.len() + 2 * answer.json.len() + answer.json.len() / 4);
         }
         out.extend_from_slice(&message[copied..start]);
         if kind == STRUCTURED as u8 {
             out.extend_from_slice(answer.json.as_bytes());
         } else {
-            crate::shape::write_escaped(out, &answer.json);
+            crate::shape::write_escaped(&mut out, &answer.json);
         }
         copied = end;
         at = find(&message, needle, end);
@@ -219,6 +197,7 @@ pub(crate) fn splice_into(message: &[u8], out: &mut Vec<u8>) {
     if !taken.is_empty() {
         WAITING.store(stash().answers.len(), Ordering::Relaxed);
     }
+    out
 }
 
 /// Where `needle` (a quote, then the marker) first occurs in `hay` at or

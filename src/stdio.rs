@@ -66,41 +66,6 @@ pub struct LineTransport<R> {
     out: Option<mpsc::Sender<Frame>>,
     flight: Arc<InFlight>,
     writer: Option<JoinHandle<()>>,
-    buffers: Arc<Buffers>,
-}
-
-/// Line buffers, reused from one message to the next. A large answer's line
-/// (a 100-contact page is about 100 KB, twice over) would otherwise be a
-/// fresh allocation of its size per call, which the allocator may hand back
-/// to the system when it is freed and fault in again on the next call:
-/// measured, that doubled the latency of such a call.
-#[derive(Debug, Default)]
-struct Buffers(Mutex<Vec<Vec<u8>>>);
-
-impl Buffers {
-    /// At most this many buffers wait for reuse…
-    const KEPT: usize = 4;
-    /// …each at most this large (a rare huge answer is not kept).
-    const KEPT_CAPACITY: usize = 4 * 1024 * 1024;
-
-    fn take(&self) -> Vec<u8> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop()
-            .unwrap_or_default()
-    }
-
-    fn give(&self, mut buffer: Vec<u8>) {
-        if buffer.capacity() > Self::KEPT_CAPACITY {
-            return;
-        }
-        buffer.clear();
-        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if kept.len() < Self::KEPT {
-            kept.push(buffer);
-        }
-    }
 }
 
 /// One message for stdout; writing it ends the request `answers`.
@@ -152,8 +117,6 @@ impl<R: AsyncRead + Unpin> LineTransport<R> {
             ids: Mutex::new(HashSet::new()),
         });
         let done = flight.clone();
-        let buffers = Arc::new(Buffers::default());
-        let returned = Arc::clone(&buffers);
         let task = tokio::spawn(async move {
             while let Some(frame) = rx.recv().await {
                 let written = async {
@@ -167,7 +130,6 @@ impl<R: AsyncRead + Unpin> LineTransport<R> {
                 if let Some(id) = &frame.answers {
                     done.finish(id);
                 }
-                returned.give(frame.bytes);
             }
         });
         Self {
@@ -178,21 +140,17 @@ impl<R: AsyncRead + Unpin> LineTransport<R> {
             out: Some(tx),
             flight,
             writer: Some(task),
-            buffers,
         }
     }
 }
 
 /// One message as a line: serialized, with any tool answer spliced in
-/// ([`crate::splice`]), then `\n`, in buffers taken from `buffers`.
-fn line(message: &impl serde::Serialize, buffers: &Buffers) -> std::io::Result<Vec<u8>> {
-    let mut serialized = buffers.take();
-    serde_json::to_writer(&mut serialized, message).map_err(std::io::Error::other)?;
-    let mut line = buffers.take();
-    crate::splice::splice_into(&serialized, &mut line);
-    buffers.give(serialized);
-    line.push(b'\n');
-    Ok(line)
+/// ([`crate::splice`]), then `\n`.
+fn line(message: &impl serde::Serialize) -> std::io::Result<Vec<u8>> {
+    let bytes = serde_json::to_vec(message).map_err(std::io::Error::other)?;
+    let mut bytes = crate::splice::splice(bytes);
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 fn closed() -> std::io::Error {
@@ -329,7 +287,7 @@ where
             JsonRpcMessage::Error(e) => e.id.clone(),
             _ => None,
         };
-        let frame = line(&item, &self.buffers).map(|bytes| Frame { bytes, answers });
+        let frame = line(&item).map(|bytes| Frame { bytes, answers });
         let out = self.out.clone();
         async move {
             let frame = frame?;
@@ -406,7 +364,7 @@ where
                     }
                 }
             };
-            match line(&reply, &self.buffers) {
+            match line(&reply) {
                 Ok(bytes) => self.reply = Some(bytes),
                 Err(e) => {
                     tracing::error!("{e}");
