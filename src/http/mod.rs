@@ -60,6 +60,9 @@ use crate::confirm::{ConfirmKey, Sealer};
 use crate::registry::Registry;
 use crate::server::SmartAlexServer;
 
+/// How long shutdown waits for the webhooks of live resources to be deleted.
+const UNREGISTER_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How to serve.
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
@@ -388,9 +391,6 @@ impl Bound {
                 // Ends SSE streams and sessions, which would otherwise keep
                 // their connections open forever.
                 sessions.cancel();
-                if let Some(hooks) = &shared.hooks {
-                    hooks.unregister_all().await;
-                }
             }
         };
         let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
@@ -410,13 +410,23 @@ impl Bound {
                 std::future::pending::<()>().await;
             }
         };
-        tokio::select! {
+        let result = tokio::select! {
             result = serving => result.map_err(HttpError::Serve),
             () = deadline => {
                 tracing::warn!("connections still open after shutdown; closing them");
                 Ok(())
             }
+        };
+        // Before the process exits: the webhooks it registered for live
+        // resources go too.
+        if let Some(hooks) = &shared.hooks {
+            let unregistered =
+                tokio::time::timeout(UNREGISTER_TIMEOUT, hooks.unregister_all()).await;
+            if unregistered.is_err() {
+                tracing::warn!("live-resources webhooks not all deleted at shutdown");
+            }
         }
+        result
     }
 }
 
