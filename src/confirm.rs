@@ -76,7 +76,7 @@ impl ConfirmKey {
     /// A key given as hex (64+ digits) or base64 (standard or URL-safe).
     pub fn parse(text: &str) -> Result<Self, KeyError> {
         let text = text.trim();
-        let bytes = hex(text)
+        let bytes = crate::hex::decode(text)
             .or_else(|| STANDARD.decode(text).ok())
             .or_else(|| URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')).ok())
             .ok_or(KeyError::Encoding)?;
@@ -99,16 +99,6 @@ impl std::str::FromStr for ConfirmKey {
     fn from_str(s: &str) -> Result<Self, KeyError> {
         ConfirmKey::parse(s)
     }
-}
-
-fn hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
 }
 
 /// What a confirmation is about: who asked to run which tool with what.

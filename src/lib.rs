@@ -23,6 +23,8 @@ pub mod error;
 #[cfg(feature = "server")]
 pub mod gateway;
 #[cfg(feature = "server")]
+mod hex;
+#[cfg(feature = "server")]
 pub mod live;
 #[cfg(feature = "server")]
 pub mod logs;

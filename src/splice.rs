@@ -74,8 +74,7 @@ pub(crate) fn marker() -> &'static str {
                 .as_nanos();
             seed = (t ^ u128::from(std::process::id())).to_le_bytes();
         }
-        let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
-        format!("\u{F8FF}smartalex-{hex}-")
+        format!("\u{F8FF}smartalex-{}-", crate::hex::encode(&seed))
     })
 }
 

@@ -104,7 +104,15 @@ impl Hooks {
         if !self.needs(workspace) {
             return;
         }
-        let token = hex(&random::<16>());
+        let mut token = [0u8; 16];
+        if getrandom::fill(&mut token).is_err() {
+            // No unguessable token, no registration: polls serve.
+            self.state()
+                .by_workspace
+                .insert(workspace.to_owned(), Status::Failed(Instant::now()));
+            return;
+        }
+        let token = crate::hex::encode(&token);
         let mut args = Map::new();
         args.insert("url".into(), Value::String(format!("{}{token}", self.base)));
         args.insert("event_types".into(), json!(event_types()));
@@ -163,7 +171,8 @@ impl Hooks {
         }
         let signature = header("x-smartalex-signature")
             .and_then(|s| s.strip_prefix("v1="))
-            .and_then(unhex)
+            .filter(|hex| hex.len() <= 128)
+            .and_then(crate::hex::decode)
             .ok_or(StatusCode::UNAUTHORIZED)?;
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(registered.secret.as_bytes())
             .map_err(|_| StatusCode::UNAUTHORIZED)?;
@@ -263,35 +272,6 @@ fn event_types() -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn random<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    if getrandom::fill(&mut bytes).is_err() {
-        // Unguessable enough for a path that also needs a valid signature.
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos();
-        for (i, b) in bytes.iter_mut().enumerate() {
-            *b = (t >> ((i % 16) * 8)) as u8;
-        }
-    }
-    bytes
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) || s.len() > 128 {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,7 +290,7 @@ mod tests {
         h.insert("x-smartalex-timestamp", ts.to_string().parse().unwrap());
         h.insert(
             "x-smartalex-signature",
-            format!("v1={}", hex(&mac.finalize().into_bytes()))
+            format!("v1={}", crate::hex::encode(&mac.finalize().into_bytes()))
                 .parse()
                 .unwrap(),
         );

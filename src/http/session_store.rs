@@ -150,21 +150,14 @@ impl std::fmt::Debug for RedisSessions {
 
 /// The key of session `id`: its digest, never the id.
 fn key(id: &str) -> String {
-    let digest = Sha256::digest(id.as_bytes());
-    let mut key = String::with_capacity(PREFIX.len() + 64);
-    key.push_str(PREFIX);
-    for byte in digest.iter() {
-        key.push_str(&format!("{byte:02x}"));
-    }
-    key
+    format!(
+        "{PREFIX}{}",
+        crate::hex::encode(&Sha256::digest(id.as_bytes()))
+    )
 }
 
 fn owner(subject: &Subject) -> String {
-    subject
-        .as_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::encode(subject.as_bytes())
 }
 
 impl RedisSessions {
