@@ -9,7 +9,9 @@ use serde_json::json;
 
 use crate::common::TEST_KEY;
 use crate::common::fake_gateway::{FakeGateway, Script};
-use crate::common::http::{McpHttp, client, in_session_as, mcp_post, open_session_as};
+use crate::common::http::{
+    McpHttp, client, in_session_as, is_event_stream, mcp_post, open_session_as,
+};
 
 /// The revisions that open sessions with `initialize`.
 const SESSION_ERAS: [&str; 3] = ["2025-03-26", "2025-06-18", "2025-11-25"];
@@ -131,13 +133,7 @@ async fn streams_prime_only_clients_that_expect_it() {
             .send()
             .await
             .unwrap();
-        assert!(
-            r.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .starts_with("text/event-stream"),
-            "{era}"
-        );
+        assert!(is_event_stream(&r), "{era}");
         let stream = r.text().await.unwrap();
         let posted = events(&stream);
         assert!(

@@ -11,7 +11,9 @@ use serde_json::json;
 
 use crate::common::TEST_KEY;
 use crate::common::fake_gateway::{FakeGateway, Script};
-use crate::common::http::{McpHttp, client, in_session, mcp_post, open_session, stateless};
+use crate::common::http::{
+    McpHttp, client, in_session, is_event_stream, mcp_post, open_session, stateless,
+};
 use crate::common::stdio::StdioServer;
 
 #[path = "../../benches/support/payloads.rs"]
@@ -151,12 +153,7 @@ async fn http_session_streamed_answers_are_the_same_bytes_as_json() {
         .send()
         .await
         .unwrap();
-    assert!(
-        r.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/event-stream")
-    );
+    assert!(is_event_stream(&r));
     let stream = r.text().await.unwrap();
     assert!(
         stream.contains("notifications/progress"),

@@ -170,6 +170,14 @@ pub async fn open_session_as(
     session
 }
 
+/// Whether `response` is an event stream.
+pub fn is_event_stream(response: &reqwest::Response) -> bool {
+    response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream")
+}
+
 /// A GET (the stream) or a DELETE naming 2025-11-25 session `session`.
 pub fn session_request(
     http: &reqwest::Client,

@@ -111,12 +111,7 @@ impl StdioServer {
         self.send_line(&msg.to_string()).await;
         let mut before = Vec::new();
         loop {
-            let line = self
-                .read_line(Duration::from_secs(20))
-                .await
-                .expect("server closed stdout");
-            let msg: Value = serde_json::from_str(&line)
-                .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
+            let msg = self.next_message().await;
             if msg.get("id") == Some(&id) && msg.get("method").is_none() {
                 return (before, msg);
             }
@@ -124,17 +119,24 @@ impl StdioServer {
         }
     }
 
+    /// The next stdout line, which must be a JSON-RPC message (stdout is the
+    /// protocol channel).
+    async fn next_message(&mut self) -> Value {
+        let line = self
+            .read_line(Duration::from_secs(20))
+            .await
+            .expect("server closed stdout");
+        let msg: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
+        assert_eq!(msg["jsonrpc"], "2.0", "not JSON-RPC: {line}");
+        msg
+    }
+
     /// Read stdout lines until the response with `id`; every line must be
     /// JSON-RPC (stdout is the protocol channel).
     pub async fn response_to(&mut self, id: Value) -> Value {
         loop {
-            let line = self
-                .read_line(Duration::from_secs(20))
-                .await
-                .expect("server closed stdout");
-            let msg: Value = serde_json::from_str(&line)
-                .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
-            assert_eq!(msg["jsonrpc"], "2.0", "not JSON-RPC: {line}");
+            let msg = self.next_message().await;
             if msg.get("id") == Some(&id) {
                 return msg;
             }
