@@ -234,12 +234,9 @@ impl Registry {
         approval: Approval,
     ) -> (Outcome, Option<CallError>) {
         let failed = |e: CallError| (Outcome::Failed(e.message(entry.spec)), Some(e));
-        let instance = Value::Object(args.unwrap_or_default());
-        if let Err(violations) = entry.check(&instance) {
-            return failed(CallError::InvalidArguments(violations));
-        }
-        let Value::Object(mut args) = instance else {
-            unreachable!("built as an object above")
+        let mut args = match entry.checked(args.unwrap_or_default()) {
+            Ok(args) => args,
+            Err(e) => return failed(e),
         };
         if entry.spec.confirm.is_some() {
             let confirmed = args.remove(CONFIRM_ARG) == Some(Value::Bool(true));
@@ -266,13 +263,7 @@ impl Registry {
         let entry = self
             .entry(name)
             .ok_or_else(|| CallError::UnknownTool(name.to_owned()))?;
-        let instance = Value::Object(args);
-        entry
-            .check(&instance)
-            .map_err(CallError::InvalidArguments)?;
-        let Value::Object(args) = instance else {
-            unreachable!("built as an object above")
-        };
+        let args = entry.checked(args)?;
         if entry.spec.confirm.is_some() {
             let question = entry.spec.confirmation(&args).unwrap_or_default();
             return Err(CallError::ConfirmationRequired { question });
@@ -323,23 +314,24 @@ impl Entry {
         ))
     }
 
-    /// The schema is compiled on first use: a server that is only asked
-    /// `tools/list` never pays for it.
-    fn check(&self, instance: &Value) -> Result<(), Vec<Violation>> {
+    /// `args`, if they fit the tool's input schema. The schema is compiled
+    /// on first use: a server that is only asked `tools/list` never pays for
+    /// it.
+    fn checked(&self, args: Map<String, Value>) -> Result<Map<String, Value>, CallError> {
         let schema = self
             .schema
             .get_or_init(|| ArgsSchema::compile(self.spec.input_schema));
+        let instance = Value::Object(args);
         let violations = match schema {
-            Ok(schema) => schema.check(instance),
+            Ok(schema) => schema.check(&instance),
             Err(e) => vec![Violation {
                 path: String::new(),
                 message: format!("the tool's schema could not be compiled ({e})"),
             }],
         };
-        if violations.is_empty() {
-            Ok(())
-        } else {
-            Err(violations)
+        match instance {
+            Value::Object(args) if violations.is_empty() => Ok(args),
+            _ => Err(CallError::InvalidArguments(violations)),
         }
     }
 }
