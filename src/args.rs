@@ -18,10 +18,7 @@ pub(crate) struct Args {
 }
 
 fn invalid(path: &str, message: impl Into<String>) -> CallError {
-    CallError::InvalidArguments(vec![Violation {
-        path: path.to_owned(),
-        message: message.into(),
-    }])
+    CallError::InvalidArguments(vec![Violation::other(path, message)])
 }
 
 impl Args {

@@ -63,13 +63,7 @@ pub enum CallError {
 }
 
 /// One way the arguments break the schema.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// Where: `stage`, `contact_ids/3`; empty for the arguments object itself.
-    pub path: String,
-    /// What was expected.
-    pub message: String,
-}
+pub use smartalex_schema::Violation;
 
 /// The gateway's JSON error body with its status.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -50,8 +50,6 @@ pub mod tools;
 pub mod truncate;
 #[cfg(feature = "server")]
 pub mod untrusted;
-#[cfg(feature = "server")]
-mod validate;
 
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

@@ -28,7 +28,7 @@ use crate::gateway::Gateway;
 use crate::registry::Registry;
 use crate::resources::ReadError;
 use crate::surface::{PROMPTS, PromptArgSpec, PromptSpec};
-use crate::validate::ArgsSchema;
+use smartalex_schema::Schema;
 
 /// Records per page when an id is looked for in a list (the spec's maximum).
 const SCAN_PAGE: u64 = 100;
@@ -256,7 +256,7 @@ fn violations(a: &PromptArgSpec, value: &str) -> Vec<String> {
     let Some(schema) = a.schema else {
         return Vec::new();
     };
-    match ArgsSchema::compile(schema) {
+    match Schema::compile(schema) {
         Ok(schema) => schema
             .check(&Value::String(value.to_owned()))
             .into_iter()

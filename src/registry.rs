@@ -17,14 +17,14 @@ use crate::error::{CallError, Violation, snippet};
 use crate::gateway::Gateway;
 use crate::shape::Shape;
 use crate::tools::{Selection, ToolSpec};
-use crate::validate::ArgsSchema;
+use smartalex_schema::Schema;
 
 /// One served tool.
 #[derive(Debug)]
 struct Entry {
     spec: &'static ToolSpec,
     tool: Tool,
-    schema: OnceLock<Result<ArgsSchema, String>>,
+    schema: OnceLock<Result<Schema, String>>,
     shape: OnceLock<Result<Shape, String>>,
 }
 
@@ -320,14 +320,14 @@ impl Entry {
     fn checked(&self, args: Map<String, Value>) -> Result<Map<String, Value>, CallError> {
         let schema = self
             .schema
-            .get_or_init(|| ArgsSchema::compile(self.spec.input_schema));
+            .get_or_init(|| Schema::compile(self.spec.input_schema));
         let instance = Value::Object(args);
         let violations = match schema {
             Ok(schema) => schema.check(&instance),
-            Err(e) => vec![Violation {
-                path: String::new(),
-                message: format!("the tool's schema could not be compiled ({e})"),
-            }],
+            Err(e) => vec![Violation::other(
+                "",
+                format!("the tool's schema could not be compiled ({e})"),
+            )],
         };
         match instance {
             Value::Object(args) if violations.is_empty() => Ok(args),

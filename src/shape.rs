@@ -28,7 +28,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::validate::{format_message, format_ok};
+use smartalex_schema::{format_message, format_ok};
 
 /// How deep an answer may nest (serde_json's own default).
 const MAX_DEPTH: usize = 128;

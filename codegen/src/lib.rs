@@ -6,6 +6,9 @@
 //! gateway request the client method would send. It is a library, not build-script code, so it has its own unit and
 //! snapshot tests and the build script stays a few lines of wiring.
 //!
+//! A fifth surface is the sandbox gateway's: its operation table
+//! ([`gateway`]), so the gateway serves every operation the spec lists.
+//!
 //! Order matters: the spec is checked first (so a bad spec fails with a line
 //! naming the operation), then progenitor runs, then the tool table and
 //! dispatch are emitted from the spec *and* the client progenitor produced,
@@ -15,6 +18,7 @@ mod client;
 mod emit;
 mod error;
 mod extension;
+mod gateway;
 mod introspect;
 mod schema;
 mod spec;
@@ -38,6 +42,8 @@ pub struct Generated {
     pub dispatch: String,
     /// `RESOURCES`, `TEMPLATES` and `PROMPTS`.
     pub surface_src: String,
+    /// The sandbox gateway's `OPERATIONS` and `DOMAINS`.
+    pub operations: String,
     /// The resources, templates and prompts the sources were made from.
     pub surface: Surface,
     /// The parsed spec the sources were made from.
@@ -62,6 +68,7 @@ pub fn generate_all(spec_text: &str, files: &BTreeMap<String, String>) -> Result
     let dispatch = emit::dispatch(&spec, &methods)?;
     let surface = surface::read(&spec, files)?;
     let surface_src = emit::surface(&surface)?;
+    let operations = gateway::operations(&spec)?;
     let base_url = spec
         .openapi
         .servers
@@ -77,6 +84,7 @@ pub fn generate_all(spec_text: &str, files: &BTreeMap<String, String>) -> Result
         tools,
         dispatch,
         surface_src,
+        operations,
         surface,
         spec,
     })

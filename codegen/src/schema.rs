@@ -228,7 +228,7 @@ pub(crate) fn input_schema(params: &[Param], body: Option<&Value>) -> Value {
 }
 
 /// The keywords a tool input schema may use: exactly what the server's
-/// argument validator implements (`src/validate.rs`), plus annotations.
+/// argument validator implements (the `smartalex-schema` crate), plus annotations.
 const INPUT_KEYWORDS: [&str; 19] = [
     "type",
     "properties",

@@ -86,6 +86,10 @@ pub struct Operation {
     pub output_schema: Value,
     /// The success status (200, 201, ...).
     pub success_status: u16,
+    /// The success response's documented `example`, checked against
+    /// [`Operation::output_schema`]: what the sandbox answers until it
+    /// simulates the operation.
+    pub example: Value,
     /// The error statuses the spec documents (their body is the `Error`
     /// schema); any other status is unexpected.
     pub error_statuses: Vec<u16>,
@@ -243,7 +247,12 @@ fn read_operation(
             ),
         ));
     }
-    let (success_status, output_schema, untrusted) = read_success(doc, id, op.get("responses"))?;
+    let Success {
+        status: success_status,
+        schema: output_schema,
+        untrusted,
+        example,
+    } = read_success(doc, id, op.get("responses"))?;
     let error_statuses: Vec<u16> = op
         .get("responses")
         .and_then(Value::as_object)
@@ -294,6 +303,7 @@ fn read_operation(
         input_schema,
         output_schema,
         success_status,
+        example,
         error_statuses,
         untrusted,
         confirm: ext.confirm,
@@ -450,11 +460,15 @@ fn read_body(doc: &Value, id: &str, body: Option<&Value>) -> Result<Option<Value
     Ok(Some(schema))
 }
 
-fn read_success(
-    doc: &Value,
-    id: &str,
-    responses: Option<&Value>,
-) -> Result<(u16, Value, Vec<String>), Error> {
+/// What an operation answers when it succeeds.
+struct Success {
+    status: u16,
+    schema: Value,
+    untrusted: Vec<String>,
+    example: Value,
+}
+
+fn read_success(doc: &Value, id: &str, responses: Option<&Value>) -> Result<Success, Error> {
     let responses = responses
         .and_then(Value::as_object)
         .ok_or_else(|| Error::invalid(id, "has no `responses`"))?;
@@ -498,7 +512,36 @@ fn read_success(
         ));
     }
     let untrusted = schema::untrusted_paths(doc, id, raw)?;
-    Ok((status, schema, untrusted))
+    let example = media.get("example").cloned().ok_or_else(|| {
+        Error::invalid(
+            id,
+            format!(
+                "the {status} response has no `example`; the sandbox answers an operation it does not simulate with it"
+            ),
+        )
+    })?;
+    let checker = smartalex_schema::Schema::compile(&schema.to_string())
+        .map_err(|e| Error::invalid(id, format!("the {status} response schema: {e}")))?;
+    if let Some(v) = checker.check(&example).first() {
+        let at = if v.path.is_empty() {
+            String::new()
+        } else {
+            format!(" at `{}`", v.path)
+        };
+        return Err(Error::invalid(
+            id,
+            format!(
+                "the {status} response's `example` does not match its schema{at}: it {}",
+                v.message
+            ),
+        ));
+    }
+    Ok(Success {
+        status,
+        schema,
+        untrusted,
+        example,
+    })
 }
 
 fn non_empty_str(v: &Value, key: &str) -> Option<String> {

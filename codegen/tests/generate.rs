@@ -13,6 +13,7 @@ fn generated_surfaces_are_pinned() {
         ("tools", &g.tools),
         ("dispatch", &g.dispatch),
         ("client", &g.client),
+        ("operations", &g.operations),
     ] {
         assert!(
             src.starts_with("// @generated"),
@@ -22,6 +23,7 @@ fn generated_surfaces_are_pinned() {
     }
     insta::assert_snapshot!("dispatch", g.dispatch);
     insta::assert_snapshot!("tools", g.tools);
+    insta::assert_snapshot!("operations", g.operations);
 }
 
 #[test]
@@ -69,6 +71,7 @@ fn adding_an_operation_to_the_spec_adds_a_dispatchable_tool() {
                 properties:
                   url: {type: string, format: uri}
                   duration_seconds: {type: integer}
+              example: {url: "https://example.com/recordings/1.mp3", duration_seconds: 42}
 "#;
     let spec = SPEC.replacen("\npaths:\n", &format!("\npaths:{extra}"), 1);
     assert!(spec != SPEC, "the spec has a top-level `paths:`");
@@ -116,12 +119,43 @@ fn adding_an_operation_to_the_spec_adds_a_dispatchable_tool() {
             .contains("pub async fn get_call_recording<'a>(")
     );
     syn::parse_file(&after.dispatch).expect("the new arm is valid Rust");
+    // The sandbox routes it, as a read of `calls`, answered from its example.
+    let compact: String = after.operations.split_whitespace().collect();
+    assert!(
+        compact.contains(r#"id:"get_call_recording",method:"GET",path:"/calls/{id}/recording",domain:"calls",access:Access::Read,status:200u16,body:None,example:"{\"url\":\"https://example.com/recordings/1.mp3\",\"duration_seconds\":42}","#),
+        "{}",
+        after.operations
+    );
 }
 
 fn broken(from: &str, to: &str) -> smartalex_mcp_codegen::Error {
     let spec = SPEC.replacen(from, to, 1);
     assert!(spec != SPEC, "`{from}` not found in the spec");
     generate(&spec).expect_err("a broken spec must not generate")
+}
+
+/// The spec with the success example of `operation` cut out.
+fn without_example(operation: &str) -> smartalex_mcp_codegen::Error {
+    let at = SPEC
+        .find(&format!("operationId: {operation}\n"))
+        .expect("the operation");
+    let start = at
+        + SPEC[at..]
+            .find("\n              example:")
+            .expect("its example");
+    let rest = &SPEC[start + 1..];
+    // The example ends where the next line is indented no deeper than it.
+    let mut end = start + 1 + rest.find('\n').unwrap_or(rest.len());
+    for line in SPEC[end..].split_inclusive('\n').skip(1) {
+        if line.starts_with("               ") {
+            end += line.len();
+        } else {
+            break;
+        }
+    }
+    let spec = format!("{}{}", &SPEC[..start], &SPEC[end..]);
+    assert!(SPEC[start..end].contains("status: healthy") || operation != "get_platform_status");
+    generate(&spec).expect_err("an operation without an example must not generate")
 }
 
 #[test]
@@ -140,6 +174,8 @@ fn a_bad_spec_fails_with_one_line_naming_the_operation() {
             "$ref: '#/components/schemas/ContactCreate'",
             "$ref: '#/components/schemas/Nope'",
         ),
+        without_example("get_platform_status"),
+        broken("status: healthy", "status: sleepy"),
     ];
     let lines: Vec<String> = cases.iter().map(ToString::to_string).collect();
     for (err, line) in cases.iter().zip(&lines) {
@@ -153,6 +189,14 @@ fn a_bad_spec_fails_with_one_line_naming_the_operation() {
         matches!(cases[3].kind(), ErrorKind::Reference(_)),
         "{}",
         lines[3]
+    );
+    assert!(
+        lines[4].starts_with("operation `get_platform_status`: the 200 response has no `example`")
+    );
+    assert!(
+        lines[5].contains("`example` does not match its schema at `status`"),
+        "{}",
+        lines[5]
     );
     insta::assert_snapshot!("bad_spec_errors", lines.join("\n"));
 }

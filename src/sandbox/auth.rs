@@ -31,50 +31,29 @@ use super::db::Store;
 use super::errors::ApiError;
 use super::ids::{self, hex, sha256_hex};
 use super::oauth;
+use super::operations::DOMAINS;
 
 /// The only key prefix the sandbox issues and accepts (`sa_live_` keys belong to production).
 pub const KEY_PREFIX: &str = "sa_test_";
 
-/// The permission domains (the spec's tags); a user's page permissions name these.
+/// A permission domain: one of the spec's tags ([`DOMAINS`]); a user's
+/// page permissions name these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Domain {
-    Contacts,
-    Agents,
-    PhoneNumbers,
-    Campaigns,
-    Calls,
-    Deals,
-    Webhooks,
-    Platform,
-}
+pub struct Domain(&'static str);
 
 impl Domain {
-    pub const ALL: [Domain; 8] = [
-        Domain::Contacts,
-        Domain::Agents,
-        Domain::PhoneNumbers,
-        Domain::Campaigns,
-        Domain::Calls,
-        Domain::Deals,
-        Domain::Webhooks,
-        Domain::Platform,
-    ];
+    /// The domain whose operations no page permission gates (platform status).
+    const UNGATED: &str = "platform";
 
     pub fn name(self) -> &'static str {
-        match self {
-            Domain::Contacts => "contacts",
-            Domain::Agents => "agents",
-            Domain::PhoneNumbers => "phone_numbers",
-            Domain::Campaigns => "campaigns",
-            Domain::Calls => "calls",
-            Domain::Deals => "deals",
-            Domain::Webhooks => "webhooks",
-            Domain::Platform => "platform",
-        }
+        self.0
     }
 
     pub fn parse(name: &str) -> Option<Domain> {
-        Domain::ALL.into_iter().find(|d| d.name() == name.trim())
+        DOMAINS
+            .iter()
+            .find(|d| **d == name.trim())
+            .map(|d| Domain(d))
     }
 }
 
@@ -128,8 +107,7 @@ impl Principal {
         if access == Access::Write && !self.can_write {
             return Err(ApiError::ReadOnlyKey);
         }
-        // Platform status is not behind a page permission.
-        if domain != Domain::Platform {
+        if domain.0 != Domain::UNGATED {
             match &self.user_permissions {
                 None => return Err(ApiError::NoUserPrincipal),
                 Some(p) if !p.allows(domain) => return Err(ApiError::InsufficientPermissions),
@@ -528,6 +506,19 @@ mod tests {
         assert_eq!(embedded(), third);
     }
 
+    fn domain(name: &str) -> Domain {
+        Domain::parse(name).expect("a tag of the spec")
+    }
+
+    #[test]
+    fn every_tag_is_a_domain() {
+        for name in DOMAINS {
+            assert_eq!(domain(name).name(), *name);
+        }
+        assert!(DOMAINS.contains(&Domain::UNGATED));
+        assert_eq!(Domain::parse("billing"), None);
+    }
+
     #[test]
     fn authorize_checks_write_then_user_then_page() {
         let ro = Principal {
@@ -536,22 +527,22 @@ mod tests {
             user_permissions: None,
         };
         assert!(matches!(
-            ro.authorize(Domain::Contacts, Access::Write),
+            ro.authorize(domain("contacts"), Access::Write),
             Err(ApiError::ReadOnlyKey)
         ));
         assert!(matches!(
-            ro.authorize(Domain::Contacts, Access::Read),
+            ro.authorize(domain("contacts"), Access::Read),
             Err(ApiError::NoUserPrincipal)
         ));
-        assert!(ro.authorize(Domain::Platform, Access::Read).is_ok());
+        assert!(ro.authorize(domain("platform"), Access::Read).is_ok());
         let member = Principal {
             workspace_id: "w".into(),
             can_write: true,
             user_permissions: Some(Permissions::parse("contacts,deals")),
         };
-        assert!(member.authorize(Domain::Deals, Access::Write).is_ok());
+        assert!(member.authorize(domain("deals"), Access::Write).is_ok());
         assert!(matches!(
-            member.authorize(Domain::Agents, Access::Read),
+            member.authorize(domain("agents"), Access::Read),
             Err(ApiError::InsufficientPermissions)
         ));
     }

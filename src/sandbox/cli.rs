@@ -14,7 +14,10 @@ use super::{Db, Domain, ExchangeClient, KeySpec, KeyUser, SandboxOptions};
 
 /// `smartalex-mcp sandbox`: serve the sandbox gateway, or mint a key.
 #[derive(Debug, clap::Args)]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = super::examples_note()
+)]
 pub struct SandboxCommand {
     #[command(subcommand)]
     command: Option<SandboxSubcommand>,

@@ -30,6 +30,7 @@ mod ids;
 mod netguard;
 mod numbers;
 mod oauth;
+mod operations;
 mod prompt;
 mod quick_setup;
 mod routes;
@@ -43,6 +44,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use auth::{Domain, KeySpec, KeyUser};
+pub use operations::examples_note;
 
 /// Where the sandbox keeps its data.
 #[derive(Debug, Clone)]
@@ -302,6 +304,13 @@ pub async fn start(
     let app = server::new_app(store.clone(), &options, issuer, consent_key.as_deref());
     server::spawn(app, listener, options.connections);
     tracing::info!(%addr, created = opened.created, "sandbox gateway listening");
+    // Canned answers are worth a warning: a user trying the operation
+    // should know its answers do not come from the simulation.
+    if operations::answered_from_examples().next().is_some() {
+        tracing::warn!("{}", examples_note());
+    } else {
+        tracing::info!("{}", examples_note());
+    }
     Ok(RunningSandbox {
         addr,
         api_key,

@@ -23,14 +23,15 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use tokio::sync::Notify;
 
-use super::auth::Authenticator;
+use super::auth::{Authenticator, Domain, Principal};
 use super::db::Store;
 use super::errors::ApiError;
 use super::oauth::operator::Operator;
-use super::routes::{agents, calls, campaigns, contacts, deals, phone_numbers, platform, webhooks};
+use super::operations::{self, OPERATIONS, Operation};
+use super::routes::{self, Workspace};
 use super::{SandboxOptions, SharedApp};
 use crate::listen::ConnectionLimits;
 use crate::origin::Origins;
@@ -132,36 +133,16 @@ impl AppInner {
     }
 }
 
-/// The route table: every operation of `openapi/gateway.yaml`, behind the
-/// pipeline, and beside it the OAuth authorization server, which is not.
+/// The route table: every operation of `openapi/gateway.yaml`
+/// ([`OPERATIONS`], generated), each authorized from its domain and access
+/// and then simulated or answered from its example, behind the pipeline;
+/// and beside them the OAuth authorization server, which is not.
 pub fn router(app: SharedApp) -> Router {
-    let api = Router::new()
-        .route("/contacts", get(contacts::list).post(contacts::create))
-        .route("/contacts/{id}", get(contacts::get).patch(contacts::update))
-        .route("/agents", get(agents::list).post(agents::create_advanced))
-        .route("/agents/quick-setup", post(agents::quick_setup))
-        .route(
-            "/agents/{id}",
-            get(agents::get)
-                .patch(agents::update)
-                .delete(agents::delete),
-        )
-        .route(
-            "/phone-numbers",
-            get(phone_numbers::list).post(phone_numbers::buy),
-        )
-        .route("/phone-numbers/available", get(phone_numbers::search))
-        .route("/campaigns", get(campaigns::list).post(campaigns::create))
-        .route("/campaigns/{id}", get(campaigns::get))
-        .route("/campaigns/{id}/contacts", post(campaigns::add_contacts))
-        .route("/campaigns/{id}/start", post(campaigns::start))
-        .route("/calls", get(calls::list))
-        .route("/calls/{id}", get(calls::get))
-        .route("/deals", get(deals::list).post(deals::create))
-        .route("/deals/{id}", patch(deals::update).delete(deals::delete))
-        .route("/webhooks", get(webhooks::list).post(webhooks::create))
-        .route("/webhooks/{id}", axum::routing::delete(webhooks::delete))
-        .route("/platform/status", get(platform::status))
+    let mut api = Router::new();
+    for op in &OPERATIONS {
+        api = api.route(op.path, operation(op));
+    }
+    let api = api
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn_with_state(app.clone(), pipeline));
@@ -175,6 +156,42 @@ pub fn router(app: SharedApp) -> Router {
     routes
         .layer(middleware::from_fn_with_state(app.clone(), check_origin))
         .with_state(app)
+}
+
+/// One operation's route: its authorization, then its simulation or its
+/// example.
+fn operation(op: &'static Operation) -> MethodRouter<SharedApp> {
+    let filter = Method::from_bytes(op.method.as_bytes())
+        .ok()
+        .and_then(|m| MethodFilter::try_from(m).ok())
+        .unwrap_or_else(|| panic!("`{}`: the spec's method {} is not HTTP", op.id, op.method));
+    let handler = routes::simulation(op.id, filter).unwrap_or_else(|| {
+        on(filter, move |body: routes::RawBody| {
+            operations::answer_example(op, body)
+        })
+    });
+    handler.route_layer(middleware::from_fn(move |req: Request, next: Next| {
+        authorize(op, req, next)
+    }))
+}
+
+/// The caller may do the operation's access in its domain (403 otherwise);
+/// the handler then gets the caller's [`Workspace`].
+async fn authorize(op: &'static Operation, mut req: Request, next: Next) -> Response {
+    let Some(principal) = req.extensions().get::<Principal>() else {
+        return ApiError::internal("no principal before authorization").into_response();
+    };
+    let Some(domain) = Domain::parse(op.domain) else {
+        return ApiError::internal(format!("`{}`: unknown domain", op.id)).into_response();
+    };
+    match principal.authorize(domain, op.access) {
+        Ok(ws) => {
+            let ws = Workspace(ws.to_owned());
+            req.extensions_mut().insert(ws);
+            next.run(req).await
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 /// DNS-rebinding protection for every route: 403 before anything else.

@@ -1,10 +1,11 @@
-//! Issue 12, the crates.io path: `cargo package` packs the server and the
-//! generator its build script needs, and `cargo install` builds a working
+//! Issue 12, the crates.io path: `cargo package` packs the server, the
+//! generator its build script needs and the schema checker both use, and
+//! `cargo install` builds a working
 //! `smartalex-mcp` from those `.crate` files alone — the build script finds
 //! `openapi/` inside the package, not in this checkout.
 //!
-//! The generator is not on crates.io yet, so the install resolves it from
-//! its own packaged crate through a `[patch]`, `--locked` to the packaged
+//! The generator and the checker are not on crates.io yet, so the install
+//! resolves them from their own packaged crates through `[patch]`es, `--locked` to the packaged
 //! lock file and `--offline`. It builds `--debug` into this workspace's
 //! target directory, so dependencies compiled before are reused (the first
 //! run compiles those whose features differ from the test build's).
@@ -14,7 +15,8 @@ use std::process::Command;
 
 use crate::distribution::{repo, run_ok, scratch};
 
-fn cargo() -> Command {
+/// `cargo`, run in this checkout as if from a shell.
+pub fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     // The outer `cargo test` sets these for the test binary; the inner
     // cargo must read its own manifest.
@@ -54,12 +56,14 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or(target, PathBuf::from);
     let version = env!("CARGO_PKG_VERSION");
 
-    // Both crates in one go (Cargo >= 1.90): the server's build dependency
-    // on the generator is resolved against the generator being packaged.
+    // The crates in one go (Cargo >= 1.90): the server's dependencies on
+    // the generator and the checker are resolved against those being packaged.
     run_ok(
         cargo()
             .args(["package", "--offline", "--allow-dirty", "--no-verify"])
             .args([
+                "-p",
+                "smartalex-schema",
                 "-p",
                 "smartalex-mcp-codegen",
                 "-p",
@@ -80,6 +84,10 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
         &packaged.join(format!("smartalex-mcp-codegen-{version}.crate")),
         outside.path(),
     );
+    let schema = unpack(
+        &packaged.join(format!("smartalex-schema-{version}.crate")),
+        outside.path(),
+    );
 
     // What the crate carries: the spec and the prompts its build script
     // reads, and none of the repository's tests or packaging.
@@ -92,22 +100,32 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
     ] {
         assert!(server.join(needed).is_file(), "the crate lacks {needed}");
     }
-    for left_out in ["tests", "benches", "packaging", "server.json", "codegen"] {
+    for left_out in [
+        "tests",
+        "benches",
+        "packaging",
+        "server.json",
+        "codegen",
+        "schema",
+    ] {
         assert!(
             !server.join(left_out).exists(),
             "the crate carries {left_out}"
         );
     }
 
-    // The packaged lock file pins the generator from crates.io; patched to
-    // its unpacked crate it is a path dependency, which a lock file records
-    // without a source or checksum. Everything else stays as packaged.
+    // The packaged lock file pins the generator and the checker from
+    // crates.io; patched to their unpacked crates they are path
+    // dependencies, which a lock file records without a source or checksum.
+    // Everything else stays as packaged.
     let lock_path = server.join("Cargo.lock");
     let lock = std::fs::read_to_string(&lock_path).unwrap();
     let lock: Vec<String> = lock
         .split("\n[[package]]\n")
         .map(|entry| {
-            if entry.starts_with("name = \"smartalex-mcp-codegen\"\n") {
+            if entry.starts_with("name = \"smartalex-mcp-codegen\"\n")
+                || entry.starts_with("name = \"smartalex-schema\"\n")
+            {
                 entry
                     .split('\n')
                     .filter(|l| !l.starts_with("source = ") && !l.starts_with("checksum = "))
@@ -137,6 +155,11 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
             .arg(format!(
                 "patch.crates-io.smartalex-mcp-codegen.path={:?}",
                 codegen.to_str().unwrap()
+            ))
+            .arg("--config")
+            .arg(format!(
+                "patch.crates-io.smartalex-schema.path={:?}",
+                schema.to_str().unwrap()
             ))
             .env("CARGO_TARGET_DIR", &target),
     );

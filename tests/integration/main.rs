@@ -22,6 +22,7 @@ mod http_scale;
 mod http_sessions_shared;
 mod live;
 mod mcp_surface;
+mod new_operation;
 mod protocol;
 mod sandbox_api;
 mod sandbox_calling;

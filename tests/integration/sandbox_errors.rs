@@ -74,7 +74,7 @@ async fn permission_errors() {
         .key_with(
             "default",
             false,
-            KeyUser::Restricted(vec![Domain::Contacts]),
+            KeyUser::Restricted(vec![Domain::parse("contacts").expect("a tag of the spec")]),
         )
         .await;
     let r = sb

@@ -8,10 +8,10 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, IdPath, Obj, QueryMap, RawBody, created, insert_row, ok, sql_value, text, update_row,
+    ApiResult, IdPath, Obj, QueryMap, RawBody, Workspace, created, insert_row, ok, sql_value, text,
+    update_row,
 };
 use crate::sandbox::SharedApp;
-use crate::sandbox::auth::{Access, Domain, Principal};
 use crate::sandbox::errors::{ApiError, Resource};
 use crate::sandbox::validate::{self, Field, Kind};
 use crate::sandbox::{clock, ids, prompt, quick_setup, webhooks};
@@ -268,10 +268,9 @@ pub fn insert(
 
 pub async fn list(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     q: QueryMap,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Agents, Access::Read)?.to_owned();
     let page = validate::page(&super::query(q)?)?;
     let body = app
         .store
@@ -291,10 +290,9 @@ pub async fn list(
 
 pub async fn get(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Agents, Access::Read)?.to_owned();
     let id = super::id(path)?;
     let found = app.store.read(move |c| Ok(fetch(c, &ws, &id)?)).await?;
     found.map(ok).ok_or(ApiError::NotFound(Resource::Agent))
@@ -302,10 +300,9 @@ pub async fn get(
 
 pub async fn create_advanced(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     body: RawBody,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Agents, Access::Write)?.to_owned();
     let body = validate::body(&super::bytes(body)?, CREATE)?;
     let agent = app
         .store
@@ -323,10 +320,9 @@ pub async fn create_advanced(
 
 pub async fn quick_setup(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     body: RawBody,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Agents, Access::Write)?.to_owned();
     let body = validate::body(&super::bytes(body)?, QUICK_SETUP)?;
     let website = body.str("website_url").unwrap_or_default().to_owned();
     let direction = body.str("direction").unwrap_or("inbound").to_owned();
@@ -359,11 +355,10 @@ pub async fn quick_setup(
 
 pub async fn update(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
     body: RawBody,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Agents, Access::Write)?.to_owned();
     let id = super::id(path)?;
     let body = validate::body(&super::bytes(body)?, UPDATE)?;
     let agent = app
@@ -387,10 +382,9 @@ pub async fn update(
 
 pub async fn delete(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Agents, Access::Write)?.to_owned();
     let id = super::id(path)?;
     let body = app
         .store

@@ -6,9 +6,8 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::Value;
 
-use super::{ApiResult, IdPath, Obj, QueryMap, ok};
+use super::{ApiResult, IdPath, Obj, QueryMap, Workspace, ok};
 use crate::sandbox::SharedApp;
-use crate::sandbox::auth::{Access, Domain, Principal};
 use crate::sandbox::errors::{ApiError, Resource};
 use crate::sandbox::validate;
 
@@ -58,10 +57,9 @@ pub fn fetch(
 
 pub async fn list(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     q: QueryMap,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Calls, Access::Read)?.to_owned();
     let q = super::query(q)?;
     let page = validate::page(&q)?;
     let campaign = match q.get("campaign_id") {
@@ -94,10 +92,9 @@ pub async fn list(
 
 pub async fn get(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Calls, Access::Read)?.to_owned();
     let id = super::id(path)?;
     let found = app
         .store

@@ -13,9 +13,8 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Value, json};
 
-use super::{ApiResult, IdPath, Obj, QueryMap, RawBody, created, ok, opt_text, text};
+use super::{ApiResult, IdPath, Obj, QueryMap, RawBody, Workspace, created, ok, opt_text, text};
 use crate::sandbox::SharedApp;
-use crate::sandbox::auth::{Access, Domain, Principal};
 use crate::sandbox::errors::{ApiError, Resource};
 use crate::sandbox::validate::{self, Field, Kind};
 use crate::sandbox::{clock, dialer, ids, webhooks};
@@ -88,10 +87,9 @@ pub fn fetch(conn: &Connection, workspace_id: &str, id: &str) -> rusqlite::Resul
 
 pub async fn list(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     q: QueryMap,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Campaigns, Access::Read)?.to_owned();
     let page = validate::page(&super::query(q)?)?;
     let body = app
         .store
@@ -111,10 +109,9 @@ pub async fn list(
 
 pub async fn get(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Campaigns, Access::Read)?.to_owned();
     let id = super::id(path)?;
     let found = app.store.read(move |c| Ok(fetch(c, &ws, &id)?)).await?;
     found.map(ok).ok_or(ApiError::NotFound(Resource::Campaign))
@@ -122,10 +119,9 @@ pub async fn get(
 
 pub async fn create(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     body: RawBody,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Campaigns, Access::Write)?.to_owned();
     let body = validate::body(&super::bytes(body)?, CREATE)?;
     let campaign = app
         .store
@@ -185,11 +181,10 @@ pub async fn create(
 
 pub async fn add_contacts(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
     body: RawBody,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Campaigns, Access::Write)?.to_owned();
     let id = super::id(path)?;
     let body = validate::body(&super::bytes(body)?, ADD_CONTACTS)?;
     let requested: Vec<String> = body
@@ -261,10 +256,9 @@ pub async fn add_contacts(
 
 pub async fn start(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Campaigns, Access::Write)?.to_owned();
     let id = super::id(path)?;
     let (cid, wid) = (id.clone(), ws.clone());
     let campaign = app

@@ -7,10 +7,10 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use super::{
-    ApiResult, IdPath, Obj, QueryMap, RawBody, created, insert_row, ok, sql_value, text, update_row,
+    ApiResult, IdPath, Obj, QueryMap, RawBody, Workspace, created, insert_row, ok, sql_value, text,
+    update_row,
 };
 use crate::sandbox::SharedApp;
-use crate::sandbox::auth::{Access, Domain, Principal};
 use crate::sandbox::errors::{ApiError, Resource};
 use crate::sandbox::validate::{self, Field, Kind};
 use crate::sandbox::{clock, ids, webhooks};
@@ -76,10 +76,9 @@ pub fn fetch(conn: &Connection, workspace_id: &str, id: &str) -> rusqlite::Resul
 
 pub async fn list(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     q: QueryMap,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Contacts, Access::Read)?.to_owned();
     let page = validate::page(&super::query(q)?)?;
     let body = app
         .store
@@ -99,10 +98,9 @@ pub async fn list(
 
 pub async fn get(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Contacts, Access::Read)?.to_owned();
     let id = super::id(path)?;
     let found = app.store.read(move |c| Ok(fetch(c, &ws, &id)?)).await?;
     found.map(ok).ok_or(ApiError::NotFound(Resource::Contact))
@@ -110,10 +108,9 @@ pub async fn get(
 
 pub async fn create(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     body: RawBody,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Contacts, Access::Write)?.to_owned();
     let body = validate::body(&super::bytes(body)?, CREATE)?;
     let contact = app
         .store
@@ -137,11 +134,10 @@ pub async fn create(
 
 pub async fn update(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
     body: RawBody,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Contacts, Access::Write)?.to_owned();
     let id = super::id(path)?;
     let body = validate::body(&super::bytes(body)?, UPDATE)?;
     let contact = app

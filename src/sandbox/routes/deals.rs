@@ -7,10 +7,10 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, IdPath, Obj, QueryMap, RawBody, created, insert_row, ok, sql_value, text, update_row,
+    ApiResult, IdPath, Obj, QueryMap, RawBody, Workspace, created, insert_row, ok, sql_value, text,
+    update_row,
 };
 use crate::sandbox::SharedApp;
-use crate::sandbox::auth::{Access, Domain, Principal};
 use crate::sandbox::errors::{ApiError, Resource};
 use crate::sandbox::validate::{self, Field, Kind};
 use crate::sandbox::{clock, ids, webhooks};
@@ -111,10 +111,9 @@ fn normalized(v: &Value, field: &Field) -> SqlValue {
 
 pub async fn list(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     q: QueryMap,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Deals, Access::Read)?.to_owned();
     let q = super::query(q)?;
     let page = validate::page(&q)?;
     let stage = validate::enum_param(&q, "stage", STAGES)?.map(str::to_owned);
@@ -138,10 +137,9 @@ pub async fn list(
 
 pub async fn create(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     body: RawBody,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Deals, Access::Write)?.to_owned();
     let body = validate::body(&super::bytes(body)?, CREATE)?;
     let deal = app
         .store
@@ -175,11 +173,10 @@ pub async fn create(
 
 pub async fn update(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
     body: RawBody,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Deals, Access::Write)?.to_owned();
     let id = super::id(path)?;
     let body = validate::body(&super::bytes(body)?, UPDATE)?;
     let deal = app
@@ -221,10 +218,9 @@ pub async fn update(
 
 pub async fn delete(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Deals, Access::Write)?.to_owned();
     let id = super::id(path)?;
     let body = app
         .store

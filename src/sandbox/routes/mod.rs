@@ -1,10 +1,14 @@
-//! One file per spec tag; this file holds what they share: extracting the
-//! pieces of a request without axum's own (non-JSON) rejections, list
-//! envelopes, and small SQL helpers for partial updates.
+//! The simulations: one file per spec tag, and [`simulation`], the one
+//! place that says which handler simulates which operation. This file also
+//! holds what the handlers share: extracting the pieces of a request
+//! without axum's own (non-JSON) rejections, list envelopes, and small SQL
+//! helpers for partial updates.
 //!
-//! Handlers follow one shape: authorize (403) → parse the path id (400) →
-//! validate the body (400/422) → one `Store` call that filters every query
-//! by the caller's workspace (404 for anything else) → JSON.
+//! Handlers follow one shape: the router has already authorized the call
+//! from the operation's domain and method (403) and hands over the caller's
+//! [`Workspace`] → parse the path id (400) → validate the body (400/422) →
+//! one `Store` call that filters every query by that workspace (404 for
+//! anything else) → JSON.
 
 pub mod agents;
 pub mod calls;
@@ -23,11 +27,58 @@ use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value, json};
 
+use super::SharedApp;
 use super::errors::ApiError;
 use super::validate::{self, Page};
+
+/// The handler that simulates the operation `id` of the spec, for the
+/// method `filter`; `None` for an operation answered from its example.
+pub fn simulation(id: &str, filter: MethodFilter) -> Option<MethodRouter<SharedApp>> {
+    Some(match id {
+        "list_contacts" => on(filter, contacts::list),
+        "create_contact" => on(filter, contacts::create),
+        "get_contact" => on(filter, contacts::get),
+        "update_contact" => on(filter, contacts::update),
+        "list_agents" => on(filter, agents::list),
+        "create_agent_advanced" => on(filter, agents::create_advanced),
+        "create_agent" => on(filter, agents::quick_setup),
+        "get_agent" => on(filter, agents::get),
+        "update_agent" => on(filter, agents::update),
+        "delete_agent" => on(filter, agents::delete),
+        "list_phone_numbers" => on(filter, phone_numbers::list),
+        "buy_phone_number" => on(filter, phone_numbers::buy),
+        "search_available_numbers" => on(filter, phone_numbers::search),
+        "list_campaigns" => on(filter, campaigns::list),
+        "create_campaign" => on(filter, campaigns::create),
+        "get_campaign" => on(filter, campaigns::get),
+        "add_contacts_to_campaign" => on(filter, campaigns::add_contacts),
+        "start_campaign" => on(filter, campaigns::start),
+        "list_calls" => on(filter, calls::list),
+        "get_call" => on(filter, calls::get),
+        "list_deals" => on(filter, deals::list),
+        "create_deal" => on(filter, deals::create),
+        "update_deal" => on(filter, deals::update),
+        "delete_deal" => on(filter, deals::delete),
+        "list_webhooks" => on(filter, webhooks::list),
+        "create_webhook" => on(filter, webhooks::create),
+        "delete_webhook" => on(filter, webhooks::delete),
+        "get_platform_status" => on(filter, platform::status),
+        _ => return None,
+    })
+}
+
+/// Whether the sandbox simulates the operation `id`.
+pub fn simulates(id: &str) -> bool {
+    simulation(id, MethodFilter::GET).is_some()
+}
+
+/// The caller's workspace, once the router has authorized the operation.
+#[derive(Debug, Clone)]
+pub struct Workspace(pub String);
 
 pub type ApiResult = Result<Response, ApiError>;
 

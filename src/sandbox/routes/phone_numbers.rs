@@ -9,9 +9,8 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, Row, params};
 use serde_json::{Value, json};
 
-use super::{ApiResult, QueryMap, RawBody, created, ok};
+use super::{ApiResult, QueryMap, RawBody, Workspace, created, ok};
 use crate::sandbox::SharedApp;
-use crate::sandbox::auth::{Access, Domain, Principal};
 use crate::sandbox::errors::ApiError;
 use crate::sandbox::numbers::{self, COUNTRIES, MONTHLY_COST};
 use crate::sandbox::validate::{self, Field, Kind};
@@ -38,10 +37,9 @@ fn to_json(r: &Row<'_>) -> rusqlite::Result<Value> {
 
 pub async fn list(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     q: QueryMap,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::PhoneNumbers, Access::Read)?.to_owned();
     let page = validate::page(&super::query(q)?)?;
     let body = app
         .store
@@ -59,12 +57,7 @@ pub async fn list(
     Ok(ok(body))
 }
 
-pub async fn search(
-    State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
-    q: QueryMap,
-) -> ApiResult {
-    p.authorize(Domain::PhoneNumbers, Access::Read)?;
+pub async fn search(State(app): State<SharedApp>, q: QueryMap) -> ApiResult {
     let q = super::query(q)?;
     let country = validate::enum_param(&q, "country", COUNTRIES)?
         .ok_or_else(|| ApiError::query("country is required"))?
@@ -106,10 +99,9 @@ pub async fn search(
 
 pub async fn buy(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     body: RawBody,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::PhoneNumbers, Access::Write)?.to_owned();
     let body = validate::body(&super::bytes(body)?, PURCHASE)?;
     let number = body.str("phone_number").unwrap_or_default().to_owned();
     let agent_id = body.str("agent_id").map(str::to_ascii_lowercase);

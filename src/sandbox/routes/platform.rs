@@ -4,12 +4,13 @@ use axum::Extension;
 use axum::extract::State;
 use serde_json::json;
 
-use super::{ApiResult, ok};
+use super::{ApiResult, Workspace, ok};
 use crate::sandbox::SharedApp;
-use crate::sandbox::auth::{Access, Domain, Principal};
 
-pub async fn status(State(app): State<SharedApp>, Extension(p): Extension<Principal>) -> ApiResult {
-    let ws = p.authorize(Domain::Platform, Access::Read)?.to_owned();
+pub async fn status(
+    State(app): State<SharedApp>,
+    Extension(Workspace(ws)): Extension<Workspace>,
+) -> ApiResult {
     let uptime = app.started.elapsed().as_secs();
     let usage = app
         .store

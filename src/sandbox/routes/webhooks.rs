@@ -6,9 +6,8 @@ use axum::extract::State;
 use rusqlite::{Row, params};
 use serde_json::{Value, json};
 
-use super::{ApiResult, IdPath, Obj, QueryMap, RawBody, created, ok};
+use super::{ApiResult, IdPath, Obj, QueryMap, RawBody, Workspace, created, ok};
 use crate::sandbox::SharedApp;
-use crate::sandbox::auth::{Access, Domain, Principal};
 use crate::sandbox::errors::{ApiError, Resource};
 use crate::sandbox::validate::{self, Field, Kind};
 use crate::sandbox::webhooks::{EVENT_TYPES, new_secret};
@@ -42,10 +41,9 @@ fn to_json(r: &Row<'_>) -> rusqlite::Result<Value> {
 
 pub async fn list(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     q: QueryMap,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Webhooks, Access::Read)?.to_owned();
     let page = validate::page(&super::query(q)?)?;
     let body = app
         .store
@@ -70,10 +68,9 @@ pub async fn list(
 
 pub async fn create(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     body: RawBody,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Webhooks, Access::Write)?.to_owned();
     let body = validate::body(&super::bytes(body)?, CREATE)?;
     let url = body.str("url").unwrap_or_default().to_owned();
     let parsed = reqwest::Url::parse(&url).map_err(|_| ApiError::field("url", "Invalid url"))?;
@@ -105,10 +102,9 @@ pub async fn create(
 
 pub async fn delete(
     State(app): State<SharedApp>,
-    Extension(p): Extension<Principal>,
+    Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
 ) -> ApiResult {
-    let ws = p.authorize(Domain::Webhooks, Access::Write)?.to_owned();
     let id = super::id(path)?;
     let body = app
         .store

@@ -1,17 +1,20 @@
-//! Checking a tool call's arguments against the tool's input schema.
+//! One JSON Schema checker for every place that checks a value against the
+//! spec: the MCP server (a tool call's arguments, before anything is sent),
+//! and the generator (each operation's documented response example, at
+//! build time — the sandbox answers an operation it does not simulate from
+//! that example, so it must be true to the schema).
 //!
-//! This runs before anything is sent, so a wrong argument costs one local
-//! check instead of a gateway round trip, and a model gets every problem at
-//! once: the argument's path, what it must be (all enum values, not "or 5
-//! other candidates"), and the value it got, cut short so a huge argument
-//! never floods the reply.
+//! A wrong argument costs one local check instead of a gateway round trip,
+//! and a model gets every problem at once: the argument's path, what it must
+//! be (all enum values, not "or 5 other candidates"), and the value it got,
+//! cut short so a huge argument never floods the reply.
 //!
 //! Why not the `jsonschema` crate: it validates each schema against the
 //! draft meta-schema when it compiles it, which took 3.9 MiB of peak memory
 //! for our 300-byte schemas — a quarter of the server's budget — and our
 //! schemas use a small, fixed subset of JSON Schema that the generator
 //! enforces (`codegen/src/schema.rs` rejects any other keyword at build
-//! time). So this module compiles exactly that subset: `type`, `properties`,
+//! time). So this crate compiles exactly that subset: `type`, `properties`,
 //! `required`, `additionalProperties: false`, `items`, `enum`, string length,
 //! numeric bounds, item counts, `uniqueItems`, `pattern` (ECMAScript, via
 //! `regress`, as JSON Schema specifies) and the formats `uuid`, `uri`,
@@ -19,14 +22,69 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::Violation;
-
 /// The longest excerpt of a bad value quoted back.
 const MAX_QUOTE: usize = 40;
 
-/// A tool's compiled input schema.
+/// One way a value breaks its schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Where: `stage`, `contact_ids.3`; empty for the value itself.
+    pub path: String,
+    /// What was expected, in the words a model reads.
+    pub message: String,
+    /// The same, typed, for a server that words it its own way.
+    pub problem: Problem,
+}
+
+/// Which rule a value broke. Bounds are written as the schema wrote them
+/// (`100`, not `100.0`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// `type`: `received` is the JSON type of the value, or `float` for a
+    /// number with a fraction where an integer was expected.
+    Type {
+        expected: String,
+        received: &'static str,
+    },
+    /// `enum`: the allowed values.
+    Enum(Vec<Value>),
+    MinLength(u64),
+    MaxLength(u64),
+    /// `pattern`, as written.
+    Pattern(String),
+    /// `format`: `uuid`, `uri`, `email`, `date`, `date-time`.
+    Format(String),
+    Minimum(String),
+    Maximum(String),
+    ExclusiveMinimum(String),
+    ExclusiveMaximum(String),
+    MinItems(u64),
+    MaxItems(u64),
+    /// `uniqueItems`.
+    Duplicates,
+    /// Members a closed object (`additionalProperties: false`) does not have.
+    Unknown(Vec<String>),
+    /// A `required` member is missing; the path names it.
+    Required,
+    /// A check beyond the schema, made by the caller ([`Violation::other`]).
+    Other,
+}
+
+impl Violation {
+    /// A violation found outside the schema: `message` says it all.
+    pub fn other(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Violation {
+            path: path.into(),
+            message: message.into(),
+            problem: Problem::Other,
+        }
+    }
+}
+
+/// A compiled schema.
 #[derive(Debug)]
-pub(crate) struct ArgsSchema {
+pub struct Schema {
     root: Node,
 }
 
@@ -52,8 +110,8 @@ struct Node {
     format: Option<String>,
 }
 
-impl ArgsSchema {
-    pub(crate) fn compile(schema_json: &str) -> Result<Self, String> {
+impl Schema {
+    pub fn compile(schema_json: &str) -> Result<Self, String> {
         let schema: Value = serde_json::from_str(schema_json).map_err(|e| e.to_string())?;
         Ok(Self {
             root: Node::compile(&schema)?,
@@ -61,7 +119,7 @@ impl ArgsSchema {
     }
 
     /// Every violation in `args`, in schema order.
-    pub(crate) fn check(&self, args: &Value) -> Vec<Violation> {
+    pub fn check(&self, args: &Value) -> Vec<Violation> {
         let mut out = Vec::new();
         self.root.check("", args, &mut out);
         out
@@ -117,27 +175,37 @@ impl Node {
     }
 
     fn check(&self, path: &str, v: &Value, out: &mut Vec<Violation>) {
-        let mut fail = |message: String| {
+        let mut fail = |message: String, problem: Problem| {
             out.push(Violation {
                 path: path.to_owned(),
                 message,
+                problem,
             })
         };
         if let Some(ty) = &self.ty
             && !has_type(v, ty)
         {
-            fail(format!("must be {} {ty} (got {})", article(ty), quote(v)));
+            let received = match v {
+                Value::Number(_) if ty == "integer" => "float",
+                other => json_type(other),
+            };
+            fail(
+                format!("must be {} {ty} (got {})", article(ty), quote(v)),
+                Problem::Type {
+                    expected: ty.clone(),
+                    received,
+                },
+            );
             return;
         }
         if let Some(allowed) = &self.one_of_values
             && !allowed.contains(v)
         {
             let list: Vec<String> = allowed.iter().map(plain).collect();
-            fail(format!(
-                "must be one of: {} (got {})",
-                list.join(", "),
-                quote(v)
-            ));
+            fail(
+                format!("must be one of: {} (got {})", list.join(", "), quote(v)),
+                Problem::Enum(allowed.clone()),
+            );
         }
         match v {
             Value::String(s) => self.check_string(s, v, &mut fail),
@@ -148,81 +216,88 @@ impl Node {
         }
     }
 
-    fn check_string(&self, s: &str, v: &Value, fail: &mut impl FnMut(String)) {
+    fn check_string(&self, s: &str, v: &Value, fail: &mut impl FnMut(String, Problem)) {
         let chars = s.chars().count() as u64;
-        if self.min_length.is_some_and(|min| chars < min) {
-            fail(format!(
-                "must contain at least {} character(s)",
-                self.min_length.unwrap_or_default()
-            ));
+        if let Some(min) = self.min_length.filter(|min| chars < *min) {
+            fail(
+                format!("must contain at least {min} character(s)"),
+                Problem::MinLength(min),
+            );
         }
-        if self.max_length.is_some_and(|max| chars > max) {
-            fail(format!(
-                "must contain at most {} character(s)",
-                self.max_length.unwrap_or_default()
-            ));
+        if let Some(max) = self.max_length.filter(|max| chars > *max) {
+            fail(
+                format!("must contain at most {max} character(s)"),
+                Problem::MaxLength(max),
+            );
         }
         if let Some((source, re)) = &self.pattern
             && re.find(s).is_none()
         {
-            fail(format!(
-                "must match the pattern {source} (got {})",
-                quote(v)
-            ));
+            fail(
+                format!("must match the pattern {source} (got {})", quote(v)),
+                Problem::Pattern(source.clone()),
+            );
         }
         if let Some(format) = &self.format
             && !format_ok(format, s)
         {
-            fail(format_message(format, v));
+            fail(format_message(format, v), Problem::Format(format.clone()));
         }
     }
 
-    fn check_number(&self, n: f64, v: &Value, fail: &mut impl FnMut(String)) {
+    fn check_number(&self, n: f64, v: &Value, fail: &mut impl FnMut(String, Problem)) {
         if let Some(min) = self.minimum.filter(|min| n < *min) {
-            fail(format!(
-                "must be at least {} (got {})",
-                number(min),
-                quote(v)
-            ));
+            let min = number(min);
+            fail(
+                format!("must be at least {min} (got {})", quote(v)),
+                Problem::Minimum(min),
+            );
         }
         if let Some(max) = self.maximum.filter(|max| n > *max) {
-            fail(format!(
-                "must be at most {} (got {})",
-                number(max),
-                quote(v)
-            ));
+            let max = number(max);
+            fail(
+                format!("must be at most {max} (got {})", quote(v)),
+                Problem::Maximum(max),
+            );
         }
         if let Some(min) = self.exclusive_minimum.filter(|min| n <= *min) {
-            fail(format!(
-                "must be greater than {} (got {})",
-                number(min),
-                quote(v)
-            ));
+            let min = number(min);
+            fail(
+                format!("must be greater than {min} (got {})", quote(v)),
+                Problem::ExclusiveMinimum(min),
+            );
         }
         if let Some(max) = self.exclusive_maximum.filter(|max| n >= *max) {
-            fail(format!(
-                "must be less than {} (got {})",
-                number(max),
-                quote(v)
-            ));
+            let max = number(max);
+            fail(
+                format!("must be less than {max} (got {})", quote(v)),
+                Problem::ExclusiveMaximum(max),
+            );
         }
     }
 
     fn check_array(&self, path: &str, items: &[Value], out: &mut Vec<Violation>) {
         let len = items.len() as u64;
-        let mut fail = |message: String| {
+        let fail = |out: &mut Vec<Violation>, message: String, problem: Problem| {
             out.push(Violation {
                 path: path.to_owned(),
                 message,
+                problem,
             })
         };
         if let Some(min) = self.min_items.filter(|min| len < *min) {
-            fail(format!("must have at least {min} item(s)"));
+            fail(
+                out,
+                format!("must have at least {min} item(s)"),
+                Problem::MinItems(min),
+            );
         }
         if let Some(max) = self.max_items.filter(|max| len > *max) {
-            fail(format!(
-                "must have at most {max} items (got {len}); split it into several calls"
-            ));
+            fail(
+                out,
+                format!("must have at most {max} items (got {len}); split it into several calls"),
+                Problem::MaxItems(max),
+            );
         }
         if self.unique_items
             && items
@@ -230,7 +305,11 @@ impl Node {
                 .enumerate()
                 .any(|(i, x)| items[..i].contains(x))
         {
-            fail("must not contain duplicates".to_owned());
+            fail(
+                out,
+                "must not contain duplicates".to_owned(),
+                Problem::Duplicates,
+            );
         }
         if let Some(node) = &self.items {
             for (i, item) in items.iter().enumerate() {
@@ -265,6 +344,7 @@ impl Node {
                 out.push(Violation {
                     path: join(path, &unexpected.join(", ")),
                     message,
+                    problem: Problem::Unknown(unexpected.iter().map(|k| (*k).to_owned()).collect()),
                 });
             }
         }
@@ -273,6 +353,7 @@ impl Node {
                 out.push(Violation {
                     path: join(path, name),
                     message: "is required".to_owned(),
+                    problem: Problem::Required,
                 });
             }
         }
@@ -284,6 +365,18 @@ fn join(path: &str, name: &str) -> String {
         name.to_owned()
     } else {
         format!("{path}.{name}")
+    }
+}
+
+/// The JSON type of a value, as JSON Schema names it.
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
     }
 }
 
@@ -305,7 +398,7 @@ fn has_type(v: &Value, ty: &str) -> bool {
     }
 }
 
-pub(crate) fn format_ok(format: &str, s: &str) -> bool {
+pub fn format_ok(format: &str, s: &str) -> bool {
     match format {
         "uuid" => is_uuid(s),
         "uri" => url::Url::parse(s).is_ok(),
@@ -315,7 +408,8 @@ pub(crate) fn format_ok(format: &str, s: &str) -> bool {
                 && !domain.starts_with('.')
                 && !s.contains(char::is_whitespace)
         }),
-        "date" => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok(),
+        // RFC 3339 `full-date`: zero-padded, which chrono alone does not insist on.
+        "date" => s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok(),
         "date-time" => chrono::DateTime::parse_from_rfc3339(s).is_ok(),
         // The generator admits only the formats above.
         _ => true,
@@ -331,7 +425,7 @@ fn is_uuid(s: &str) -> bool {
         })
 }
 
-pub(crate) fn format_message(format: &str, got: &Value) -> String {
+pub fn format_message(format: &str, got: &Value) -> String {
     let got = quote(got);
     match format {
         "uuid" => format!("must be a UUID like a1b2c3d4-e5f6-7890-abcd-ef1234567890 (got {got})"),
@@ -387,7 +481,7 @@ mod tests {
     use super::*;
 
     fn check(schema: Value, args: Value) -> Vec<String> {
-        ArgsSchema::compile(&schema.to_string())
+        Schema::compile(&schema.to_string())
             .unwrap()
             .check(&args)
             .into_iter()

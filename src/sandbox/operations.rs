@@ -1,0 +1,136 @@
+//! The gateway's operations, as the spec lists them, and what the sandbox
+//! does with each: route it, authorize it from its domain and access, then
+//! run its simulation (`routes/`) or — for an operation the sandbox does
+//! not simulate yet — answer its documented example.
+//!
+//! The table is generated from `openapi/gateway.yaml` by the build (see
+//! `codegen/src/gateway.rs`), so an operation added to the spec is routed,
+//! authorized and answered on the next build with no Rust edited; the
+//! example was checked against the response schema when the spec was read.
+//! Writing its simulation is then one handler in `routes/` and one arm in
+//! [`super::routes::simulation`].
+
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde_json::Value;
+
+pub use super::auth::Access;
+use super::errors::ApiError;
+use super::routes::{self, ApiResult, RawBody};
+
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+}
+
+pub use generated::{DOMAINS, OPERATIONS};
+
+/// One operation of the spec: what the gateway decides from the spec alone.
+#[derive(Debug)]
+pub struct Operation {
+    /// The spec's `operationId`.
+    pub id: &'static str,
+    /// Upper-case HTTP method.
+    pub method: &'static str,
+    /// The path template, `{name}` for a parameter (axum's syntax too).
+    pub path: &'static str,
+    /// The operation's tag: the permission domain.
+    pub domain: &'static str,
+    /// `GET` reads; every other method writes.
+    pub access: Access,
+    /// The success status.
+    pub status: u16,
+    /// The request body's schema (JSON), when the operation takes one.
+    pub body: Option<&'static str>,
+    /// The success response's documented example (compact JSON).
+    pub example: &'static str,
+}
+
+/// The operations the sandbox answers from their examples: every one
+/// without a simulation in `routes/`.
+pub fn answered_from_examples() -> impl Iterator<Item = &'static Operation> {
+    OPERATIONS.iter().filter(|op| !routes::simulates(op.id))
+}
+
+/// One line for `--help` and the start-up log.
+pub fn examples_note() -> String {
+    let ids: Vec<&str> = answered_from_examples().map(|op| op.id).collect();
+    if ids.is_empty() {
+        format!(
+            "All {} operations of the spec are simulated.",
+            OPERATIONS.len()
+        )
+    } else {
+        format!(
+            "Answered from the spec's examples (not simulated yet): {}.",
+            ids.join(", ")
+        )
+    }
+}
+
+/// An operation without a simulation: its request body is checked against
+/// the spec (a JSON object, valid for the schema), then the documented
+/// example is the answer.
+pub async fn answer_example(op: &'static Operation, body: RawBody) -> ApiResult {
+    if let Some(schema) = op.body {
+        check_body(schema, &routes::bytes(body)?)?;
+    }
+    Ok((
+        StatusCode::from_u16(op.status).unwrap_or(StatusCode::OK),
+        [(header::CONTENT_TYPE, "application/json")],
+        op.example,
+    )
+        .into_response())
+}
+
+/// The shared schema checker, in the gateway's dialect: `400` for a body
+/// that is not a JSON object, `422 <field>: <problem>` for the first
+/// violation.
+fn check_body(schema: &str, bytes: &[u8]) -> Result<(), ApiError> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::body(format!("malformed JSON ({e})")))?;
+    if !value.is_object() {
+        return Err(ApiError::body("expected a JSON object"));
+    }
+    let schema = smartalex_schema::Schema::compile(schema)
+        .map_err(|e| ApiError::internal(format!("request schema: {e}")))?;
+    match schema.check(&value).into_iter().next() {
+        None => Ok(()),
+        Some(v) => Err(ApiError::field(&v.path, v.message)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_simulated_today() {
+        let missing: Vec<&str> = answered_from_examples().map(|op| op.id).collect();
+        assert!(missing.is_empty(), "not simulated: {missing:?}");
+        assert!(examples_note().starts_with("All "));
+    }
+
+    #[test]
+    fn every_example_is_json_of_its_status() {
+        for op in &OPERATIONS {
+            let v: Value = serde_json::from_str(op.example).expect(op.id);
+            assert!(v.is_object(), "{}", op.id);
+            assert!(matches!(op.status, 200..=299), "{}", op.id);
+            assert_eq!(op.access == Access::Read, op.method == "GET", "{}", op.id);
+        }
+    }
+
+    #[test]
+    fn a_body_is_checked_in_the_gateway_dialect() {
+        let schema = r#"{"type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1}}}"#;
+        assert!(check_body(schema, br#"{"name":"x"}"#).is_ok());
+        assert!(matches!(
+            check_body(schema, b"[1]"),
+            Err(ApiError::BadRequest(_))
+        ));
+        let Err(ApiError::Validation(m)) = check_body(schema, br#"{"name":""}"#) else {
+            panic!("a short name is a 422");
+        };
+        assert_eq!(m, "name: must contain at least 1 character(s)");
+    }
+}
