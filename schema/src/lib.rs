@@ -401,12 +401,15 @@ fn has_type(v: &Value, ty: &str) -> bool {
 pub fn format_ok(format: &str, s: &str) -> bool {
     match format {
         "uuid" => is_uuid(s),
-        "uri" => url::Url::parse(s).is_ok(),
+        // Absolute, with a host part (`mailto:` aside): what a gateway can call back.
+        "uri" => url::Url::parse(s).is_ok_and(|u| !u.cannot_be_a_base() || u.scheme() == "mailto"),
         "email" => s.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
+                && !domain.contains('@')
                 && domain.contains('.')
                 && !domain.starts_with('.')
-                && !s.contains(char::is_whitespace)
+                && !domain.ends_with('.')
+                && !s.chars().any(|c| c.is_whitespace() || c.is_control())
         }),
         // RFC 3339 `full-date`: zero-padded, which chrono alone does not insist on.
         "date" => s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok(),
@@ -487,6 +490,66 @@ mod tests {
             .into_iter()
             .map(|v| format!("{}: {}", v.path, v.message))
             .collect()
+    }
+
+    #[test]
+    fn violations_are_typed_too() {
+        let schema = Schema::compile(
+            r#"{"type":"object","additionalProperties":false,"required":["n"],
+                "properties":{"n":{"type":"integer","minimum":1},"s":{"type":"string","pattern":"^a$"}}}"#,
+        )
+        .unwrap();
+        let problems: Vec<(String, Problem)> = schema
+            .check(&json!({"n": 0.5, "s": "b", "x": 1}))
+            .into_iter()
+            .map(|v| (v.path, v.problem))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                (
+                    "n".to_owned(),
+                    Problem::Type {
+                        expected: "integer".into(),
+                        received: "float"
+                    }
+                ),
+                ("s".to_owned(), Problem::Pattern("^a$".into())),
+                ("x".to_owned(), Problem::Unknown(vec!["x".into()])),
+            ]
+        );
+        let missing = schema.check(&json!({}));
+        assert_eq!(missing[0].problem, Problem::Required);
+        assert_eq!(
+            schema.check(&json!({"n": 0}))[0].problem,
+            Problem::Minimum("1".into())
+        );
+    }
+
+    #[test]
+    fn formats_are_as_strict_as_the_gateway() {
+        for (format, ok, bad) in [
+            (
+                "email",
+                "a@b.co",
+                ["a@b", "a b@c.de", "a@b.co.", "a@b@c.de"],
+            ),
+            (
+                "uri",
+                "https://x.io/a",
+                ["nope", "foo:bar", "/relative", ""],
+            ),
+            (
+                "date",
+                "2026-02-03",
+                ["2026-2-3", "2026-02-30", "03/02/2026", ""],
+            ),
+        ] {
+            assert!(format_ok(format, ok), "{format} {ok}");
+            for b in bad {
+                assert!(!format_ok(format, b), "{format} {b}");
+            }
+        }
     }
 
     #[test]

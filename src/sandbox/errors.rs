@@ -14,30 +14,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-/// A resource kind, for `<Resource> not found`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Resource {
-    Contact,
-    Agent,
-    PhoneNumber,
-    Campaign,
-    Call,
-    Deal,
-    Webhook,
-}
-
-impl Resource {
-    fn label(self) -> &'static str {
-        match self {
-            Resource::Contact => "Contact",
-            Resource::Agent => "Agent",
-            Resource::PhoneNumber => "Phone number",
-            Resource::Campaign => "Campaign",
-            Resource::Call => "Call",
-            Resource::Deal => "Deal",
-            Resource::Webhook => "Webhook",
-        }
-    }
+/// `Contact` for `contacts`: a domain's records, one of them, as the
+/// gateway's `<Resource> not found` names it.
+fn resource_label(domain: &str) -> String {
+    let one = domain.strip_suffix('s').unwrap_or(domain).replace('_', " ");
+    let mut chars = one.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// Every way a gateway request can fail, with the text the client sees.
@@ -64,9 +48,10 @@ pub enum ApiError {
     /// 403: a read-only key tried to write.
     #[error("API key does not have write permission")]
     ReadOnlyKey,
-    /// 404 `<Resource> not found`, also for another workspace's resource.
-    #[error("{} not found", .0.label())]
-    NotFound(Resource),
+    /// 404 `<Resource> not found`, also for another workspace's resource:
+    /// the domain (the spec's tag) whose record it is.
+    #[error("{} not found", resource_label(.0))]
+    NotFound(&'static str),
     /// 404 for a method and path the gateway does not serve.
     #[error("No route found for {method} {path}")]
     NoRoute { method: String, path: String },
@@ -155,6 +140,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_domain_names_its_records() {
+        let labels: Vec<String> = crate::sandbox::operations::DOMAINS
+            .iter()
+            .map(|d| resource_label(d))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "Contact",
+                "Agent",
+                "Phone number",
+                "Campaign",
+                "Call",
+                "Deal",
+                "Webhook",
+                "Platform"
+            ]
+        );
+    }
+
+    #[test]
     fn messages_match_the_error_reference() {
         let cases = [
             (
@@ -193,7 +199,7 @@ mod tests {
                 json!({"error": "Invalid request body: first_name is required"}),
             ),
             (
-                ApiError::NotFound(Resource::Contact),
+                ApiError::NotFound("contacts"),
                 404,
                 json!({"error": "Contact not found"}),
             ),

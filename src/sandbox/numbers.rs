@@ -240,7 +240,20 @@ pub fn classify(number: &str) -> Option<(&'static str, Option<&'static str>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::validate::is_e164;
+
+    fn is_e164(s: &str) -> bool {
+        let b = s.as_bytes();
+        (8..=16).contains(&b.len())
+            && b[0] == b'+'
+            && (b'1'..=b'9').contains(&b[1])
+            && b[2..].iter().all(u8::is_ascii_digit)
+    }
+
+    #[test]
+    fn e164() {
+        assert!(is_e164("+14155550123"));
+        assert!(!is_e164("+04155550123") && !is_e164("14155550123") && !is_e164("+1"));
+    }
 
     #[test]
     fn every_country_yields_valid_e164_numbers_it_recognises() {

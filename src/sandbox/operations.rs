@@ -7,16 +7,13 @@
 //! `codegen/src/gateway.rs`), so an operation added to the spec is routed,
 //! authorized and answered on the next build with no Rust edited; the
 //! example was checked against the response schema when the spec was read.
-//! Writing its simulation is then one handler in `routes/` and one arm in
-//! [`super::routes::simulation`].
-
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
-use serde_json::Value;
+//! Writing its simulation is then one handler in `routes/<tag>.rs` and one
+//! entry in that file's `SIMULATIONS`.
 
 pub use super::auth::Access;
-use super::errors::ApiError;
-use super::routes::{self, ApiResult, RawBody};
+use super::routes::{self, ApiResult};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/operations.rs"));
@@ -67,36 +64,15 @@ pub fn examples_note() -> String {
     }
 }
 
-/// An operation without a simulation: its request body is checked against
-/// the spec (a JSON object, valid for the schema), then the documented
-/// example is the answer.
-pub async fn answer_example(op: &'static Operation, body: RawBody) -> ApiResult {
-    if let Some(schema) = op.body {
-        check_body(schema, &routes::bytes(body)?)?;
-    }
+/// An operation without a simulation: the router has checked the request
+/// against the spec; the documented example is the answer.
+pub async fn answer_example(op: &'static Operation) -> ApiResult {
     Ok((
         StatusCode::from_u16(op.status).unwrap_or(StatusCode::OK),
         [(header::CONTENT_TYPE, "application/json")],
         op.example,
     )
         .into_response())
-}
-
-/// The shared schema checker, in the gateway's dialect: `400` for a body
-/// that is not a JSON object, `422 <field>: <problem>` for the first
-/// violation.
-fn check_body(schema: &str, bytes: &[u8]) -> Result<(), ApiError> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::body(format!("malformed JSON ({e})")))?;
-    if !value.is_object() {
-        return Err(ApiError::body("expected a JSON object"));
-    }
-    let schema = smartalex_schema::Schema::compile(schema)
-        .map_err(|e| ApiError::internal(format!("request schema: {e}")))?;
-    match schema.check(&value).into_iter().next() {
-        None => Ok(()),
-        Some(v) => Err(ApiError::field(&v.path, v.message)),
-    }
 }
 
 #[cfg(test)]
@@ -113,24 +89,10 @@ mod tests {
     #[test]
     fn every_example_is_json_of_its_status() {
         for op in &OPERATIONS {
-            let v: Value = serde_json::from_str(op.example).expect(op.id);
+            let v: serde_json::Value = serde_json::from_str(op.example).expect(op.id);
             assert!(v.is_object(), "{}", op.id);
             assert!(matches!(op.status, 200..=299), "{}", op.id);
             assert_eq!(op.access == Access::Read, op.method == "GET", "{}", op.id);
         }
-    }
-
-    #[test]
-    fn a_body_is_checked_in_the_gateway_dialect() {
-        let schema = r#"{"type":"object","required":["name"],"properties":{"name":{"type":"string","minLength":1}}}"#;
-        assert!(check_body(schema, br#"{"name":"x"}"#).is_ok());
-        assert!(matches!(
-            check_body(schema, b"[1]"),
-            Err(ApiError::BadRequest(_))
-        ));
-        let Err(ApiError::Validation(m)) = check_body(schema, br#"{"name":""}"#) else {
-            panic!("a short name is a 422");
-        };
-        assert_eq!(m, "name: must contain at least 1 character(s)");
     }
 }

@@ -19,11 +19,13 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, RawPathParams, Request, State};
 use axum::http::{Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, on};
+use smartalex_schema::Schema;
 use tokio::sync::Notify;
 
 use super::auth::{Authenticator, Domain, Principal};
@@ -32,6 +34,7 @@ use super::errors::ApiError;
 use super::oauth::operator::Operator;
 use super::operations::{self, OPERATIONS, Operation};
 use super::routes::{self, Workspace};
+use super::validate;
 use super::{SandboxOptions, SharedApp};
 use crate::listen::ConnectionLimits;
 use crate::origin::Origins;
@@ -158,40 +161,71 @@ pub fn router(app: SharedApp) -> Router {
         .with_state(app)
 }
 
-/// One operation's route: its authorization, then its simulation or its
-/// example.
+/// One operation's route: what the spec says of every request (who may
+/// call it, a well-formed id and body), then its simulation or its example.
 fn operation(op: &'static Operation) -> MethodRouter<SharedApp> {
     let filter = Method::from_bytes(op.method.as_bytes())
         .ok()
         .and_then(|m| MethodFilter::try_from(m).ok())
         .unwrap_or_else(|| panic!("`{}`: the spec's method {} is not HTTP", op.id, op.method));
-    let handler = routes::simulation(op.id, filter).unwrap_or_else(|| {
-        on(filter, move |body: routes::RawBody| {
-            operations::answer_example(op, body)
+    let handler = routes::simulation(op.id, filter)
+        .unwrap_or_else(|| on(filter, move || operations::answer_example(op)));
+    // Compiled once, here: the generator checked the schema is JSON.
+    let schema = op.body.map(|text| {
+        Schema::compile(text).map(Arc::new).map_err(|e| {
+            tracing::error!(operation = op.id, error = %e, "request schema does not compile");
         })
     });
     handler.route_layer(middleware::from_fn(move |req: Request, next: Next| {
-        authorize(op, req, next)
+        admit(op, schema.clone(), req, next)
     }))
 }
 
-/// The caller may do the operation's access in its domain (403 otherwise);
-/// the handler then gets the caller's [`Workspace`].
-async fn authorize(op: &'static Operation, mut req: Request, next: Next) -> Response {
-    let Some(principal) = req.extensions().get::<Principal>() else {
-        return ApiError::internal("no principal before authorization").into_response();
-    };
-    let Some(domain) = Domain::parse(op.domain) else {
-        return ApiError::internal(format!("`{}`: unknown domain", op.id)).into_response();
-    };
-    match principal.authorize(domain, op.access) {
-        Ok(ws) => {
-            let ws = Workspace(ws.to_owned());
-            req.extensions_mut().insert(ws);
-            next.run(req).await
-        }
+/// In the gateway's order: the caller may do the operation's access in its
+/// domain (403), the path's id is a UUID (400), the body fits the request
+/// schema (400/422). The handler then gets the caller's [`Workspace`] and
+/// the checked [`Body`].
+async fn admit(
+    op: &'static Operation,
+    schema: Option<Result<Arc<Schema>, ()>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    match admitted(op, schema, req).await {
+        Ok(req) => next.run(req).await,
         Err(e) => e.into_response(),
     }
+}
+
+async fn admitted(
+    op: &'static Operation,
+    schema: Option<Result<Arc<Schema>, ()>>,
+    req: Request,
+) -> Result<Request, ApiError> {
+    let (mut parts, body) = req.into_parts();
+    let principal = parts
+        .extensions
+        .get::<Principal>()
+        .ok_or_else(|| ApiError::internal("no principal before authorization"))?;
+    let domain = Domain::parse(op.domain)
+        .ok_or_else(|| ApiError::internal(format!("`{}`: unknown domain", op.id)))?;
+    let workspace = Workspace(principal.authorize(domain, op.access)?.to_owned());
+    parts.extensions.insert(workspace);
+    if let Ok(params) = RawPathParams::from_request_parts(&mut parts, &()).await
+        && let Some((_, id)) = params.iter().find(|(name, _)| *name == "id")
+    {
+        validate::path_id(id)?;
+    }
+    let Some(schema) = schema else {
+        return Ok(Request::from_parts(parts, body));
+    };
+    let schema = schema.map_err(|()| ApiError::internal("request schema does not compile"))?;
+    let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), &())
+        .await
+        .map_err(|e| ApiError::body(format!("unreadable ({})", e.body_text())))?;
+    let checked = validate::body(&bytes, &schema)?;
+    parts.extensions.insert(checked);
+    Ok(Request::from_parts(parts, axum::body::Body::from(bytes)))
 }
 
 /// DNS-rebinding protection for every route: 403 before anything else.

@@ -36,18 +36,6 @@ use sha2::Sha256;
 use super::errors::ApiError;
 use super::{SharedApp, clock, ids, netguard};
 
-/// Every event type a webhook can subscribe to.
-pub const EVENT_TYPES: &[&str] = &[
-    "contact.created",
-    "contact.updated",
-    "call.completed",
-    "campaign.started",
-    "campaign.completed",
-    "deal.created",
-    "deal.stage_changed",
-    "agent.synced",
-];
-
 /// Delay before attempt n+1, after attempt n failed.
 const BACKOFF: [Duration; 4] = [
     Duration::from_secs(1),

@@ -3,105 +3,30 @@
 
 use axum::Extension;
 use axum::extract::State;
+use axum::routing::on;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, IdPath, Obj, QueryMap, RawBody, Workspace, created, insert_row, ok, sql_value, text,
-    update_row,
+    ApiResult, IdPath, Obj, QueryMap, Simulations, Workspace, created, insert_row, ok, sql_value,
+    text, update_row,
 };
 use crate::sandbox::SharedApp;
-use crate::sandbox::errors::{ApiError, Resource};
-use crate::sandbox::validate::{self, Field, Kind};
+use crate::sandbox::errors::ApiError;
+use crate::sandbox::validate::{self, Body};
 use crate::sandbox::{clock, ids, prompt, quick_setup, webhooks};
 
-const DIRECTIONS: &[&str] = &["inbound", "outbound"];
-const STATUSES: &[&str] = &["active", "inactive", "draft"];
-const SENSITIVITY: &[&str] = &["low", "medium", "high"];
-const BACKGROUND: &[&str] = &["none", "office", "cafe"];
-
-/// The settings Advanced Setup and update share (all but name/objective/status).
-macro_rules! settings_fields {
-    () => {
-        [
-            Field::opt("direction", Kind::Enum(DIRECTIONS)),
-            Field::opt("language", Kind::Str { min: 0, max: 35 }),
-            Field::opt("voice", Kind::Str { min: 0, max: 100 }),
-            Field::opt("first_message", Kind::Str { min: 0, max: 1000 }),
-            Field::opt("company_name", Kind::Str { min: 0, max: 200 }),
-            Field::opt("timezone", Kind::TimeZone),
-            Field::opt("max_call_duration_seconds", Kind::Int { min: 1 }),
-            Field::opt("voicemail_message", Kind::Str { min: 0, max: 1000 }),
-            Field::opt(
-                "end_call_phrases",
-                Kind::StrList {
-                    max_items: 20,
-                    max_len: 200,
-                },
-            ),
-            Field::opt("transfer_phone_number", Kind::Phone),
-            Field::opt("interruption_sensitivity", Kind::Enum(SENSITIVITY)),
-            Field::opt("background_sound", Kind::Enum(BACKGROUND)),
-            Field::opt(
-                "temperature",
-                Kind::Num {
-                    min: 0.0,
-                    max: Some(1.0),
-                },
-            ),
-        ]
-    };
-}
-
-const CREATE: &[Field] = &{
-    let s = settings_fields!();
-    [
-        Field::req("name", Kind::Str { min: 1, max: 200 }),
-        Field::req("objective", Kind::Str { min: 1, max: 2000 }),
-        s[0],
-        s[1],
-        s[2],
-        s[3],
-        s[4],
-        s[5],
-        s[6],
-        s[7],
-        s[8],
-        s[9],
-        s[10],
-        s[11],
-        s[12],
-    ]
-};
-
-/// The 16 settings `update_agent` accepts.
-pub const UPDATE: &[Field] = &{
-    let s = settings_fields!();
-    [
-        Field::opt("name", Kind::Str { min: 1, max: 200 }),
-        Field::opt("language", Kind::Str { min: 0, max: 35 }),
-        Field::opt("status", Kind::Enum(STATUSES)),
-        s[0],
-        Field::opt("objective", Kind::Str { min: 1, max: 2000 }),
-        s[2],
-        s[3],
-        s[4],
-        s[5],
-        s[6],
-        s[7],
-        s[8],
-        s[9],
-        s[10],
-        s[11],
-        s[12],
-    ]
-};
-
-const QUICK_SETUP: &[Field] = &[
-    Field::req("website_url", Kind::Url),
-    Field::opt("language", Kind::Str { min: 0, max: 35 }),
-    Field::opt("direction", Kind::Enum(DIRECTIONS)),
+/// The operations of the spec this file simulates.
+pub const SIMULATIONS: Simulations = &[
+    ("list_agents", |method| on(method, list)),
+    ("create_agent_advanced", |method| {
+        on(method, create_advanced)
+    }),
+    ("create_agent", |method| on(method, quick_setup)),
+    ("get_agent", |method| on(method, get)),
+    ("update_agent", |method| on(method, update)),
+    ("delete_agent", |method| on(method, delete)),
 ];
 
 const COLUMNS: &str = "id, name, language, status, direction, objective, voice, first_message, system_prompt,
@@ -187,7 +112,7 @@ pub fn resync(
     id: &str,
     changed: &[&str],
 ) -> Result<Value, ApiError> {
-    let s = settings(tx, workspace_id, id)?.ok_or(ApiError::NotFound(Resource::Agent))?;
+    let s = settings(tx, workspace_id, id)?.ok_or(ApiError::NotFound("agents"))?;
     let now = clock::now_str();
     tx.execute(
         "UPDATE agents SET system_prompt = ?1, sync_status = 'synced', synced_at = ?2 WHERE id = ?3 AND workspace_id = ?4",
@@ -197,7 +122,7 @@ pub fn resync(
         "INSERT INTO agent_syncs (id, agent_id, workspace_id, status, fields, synced_at) VALUES (?1, ?2, ?3, 'synced', ?4, ?5)",
         params![ids::new_id(), id, workspace_id, json!(changed).to_string(), now],
     )?;
-    let agent = fetch(tx, workspace_id, id)?.ok_or(ApiError::NotFound(Resource::Agent))?;
+    let agent = fetch(tx, workspace_id, id)?.ok_or(ApiError::NotFound("agents"))?;
     webhooks::emit(tx, workspace_id, "agent.synced", &agent)?;
     Ok(agent)
 }
@@ -295,21 +220,20 @@ pub async fn get(
 ) -> ApiResult {
     let id = super::id(path)?;
     let found = app.store.read(move |c| Ok(fetch(c, &ws, &id)?)).await?;
-    found.map(ok).ok_or(ApiError::NotFound(Resource::Agent))
+    found.map(ok).ok_or(ApiError::NotFound("agents"))
 }
 
 pub async fn create_advanced(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    body: RawBody,
+    Extension(body): Extension<Body>,
 ) -> ApiResult {
-    let body = validate::body(&super::bytes(body)?, CREATE)?;
     let agent = app
         .store
         .write(move |tx| {
             let fields = body
-                .provided(CREATE)
-                .map(|(f, v)| (f.name, sql_value(v)))
+                .provided()
+                .map(|(name, v)| (name, sql_value(v)))
                 .collect();
             insert(tx, &ws, fields)
         })
@@ -321,9 +245,8 @@ pub async fn create_advanced(
 pub async fn quick_setup(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    body: RawBody,
+    Extension(body): Extension<Body>,
 ) -> ApiResult {
-    let body = validate::body(&super::bytes(body)?, QUICK_SETUP)?;
     let website = body.str("website_url").unwrap_or_default().to_owned();
     let direction = body.str("direction").unwrap_or("inbound").to_owned();
     let language = body.str("language").map(str::to_owned);
@@ -357,21 +280,20 @@ pub async fn update(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
-    body: RawBody,
+    Extension(body): Extension<Body>,
 ) -> ApiResult {
     let id = super::id(path)?;
-    let body = validate::body(&super::bytes(body)?, UPDATE)?;
     let agent = app
         .store
         .write(move |tx| {
             let mut sets: Vec<(&str, _)> = body
-                .provided(UPDATE)
-                .map(|(f, v)| (f.name, sql_value(v)))
+                .provided()
+                .map(|(name, v)| (name, sql_value(v)))
                 .collect();
             let changed: Vec<&str> = sets.iter().map(|(c, _)| *c).collect();
             sets.push(("updated_at", text(clock::now_str())));
             if !update_row(tx, "agents", &id, &ws, &sets)? {
-                return Err(ApiError::NotFound(Resource::Agent));
+                return Err(ApiError::NotFound("agents"));
             }
             resync(tx, &ws, &id, &changed)
         })
@@ -391,7 +313,7 @@ pub async fn delete(
         .write(move |tx| {
             let n = tx.execute("DELETE FROM agents WHERE id = ?1 AND workspace_id = ?2", [&id, &ws])?;
             if n == 0 {
-                return Err(ApiError::NotFound(Resource::Agent));
+                return Err(ApiError::NotFound("agents"));
             }
             tx.execute("UPDATE phone_numbers SET agent_id = NULL WHERE agent_id = ?1 AND workspace_id = ?2", [&id, &ws])?;
             Ok(json!({"id": id, "deleted": true}))

@@ -2,14 +2,21 @@
 
 use axum::Extension;
 use axum::extract::State;
+use axum::routing::on;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::Value;
 
-use super::{ApiResult, IdPath, Obj, QueryMap, Workspace, ok};
+use super::{ApiResult, IdPath, Obj, QueryMap, Simulations, Workspace, ok};
 use crate::sandbox::SharedApp;
-use crate::sandbox::errors::{ApiError, Resource};
+use crate::sandbox::errors::ApiError;
 use crate::sandbox::validate;
+
+/// The operations of the spec this file simulates.
+pub const SIMULATIONS: Simulations = &[
+    ("list_calls", |method| on(method, list)),
+    ("get_call", |method| on(method, get)),
+];
 
 const COLUMNS: &str =
     "id, campaign_id, agent_id, contact_id, direction, call_status, duration_seconds, sentiment,
@@ -100,5 +107,5 @@ pub async fn get(
         .store
         .read(move |c| Ok(fetch(c, &ws, &id, true)?))
         .await?;
-    found.map(ok).ok_or(ApiError::NotFound(Resource::Call))
+    found.map(ok).ok_or(ApiError::NotFound("calls"))
 }

@@ -9,33 +9,29 @@
 
 use axum::Extension;
 use axum::extract::State;
+use axum::routing::on;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Value, json};
 
-use super::{ApiResult, IdPath, Obj, QueryMap, RawBody, Workspace, created, ok, opt_text, text};
+use super::{
+    ApiResult, IdPath, Obj, QueryMap, Simulations, Workspace, created, ok, opt_text, text,
+};
 use crate::sandbox::SharedApp;
-use crate::sandbox::errors::{ApiError, Resource};
-use crate::sandbox::validate::{self, Field, Kind};
+use crate::sandbox::errors::ApiError;
+use crate::sandbox::validate::{self, Body};
 use crate::sandbox::{clock, dialer, ids, webhooks};
 
-const CREATE: &[Field] = &[
-    Field::req("name", Kind::Str { min: 1, max: 200 }),
-    Field::req("agent_id", Kind::Uuid),
-    Field::opt("objective", Kind::Str { min: 0, max: 2000 }),
-    Field::opt("mode", Kind::Enum(&["test", "live"])),
-    Field::opt("calling_hours_start", Kind::HhMm),
-    Field::opt("calling_hours_end", Kind::HhMm),
-    Field::opt("timezone", Kind::TimeZone),
+/// The operations of the spec this file simulates.
+pub const SIMULATIONS: Simulations = &[
+    ("list_campaigns", |method| on(method, list)),
+    ("create_campaign", |method| on(method, create)),
+    ("get_campaign", |method| on(method, get)),
+    ("add_contacts_to_campaign", |method| {
+        on(method, add_contacts)
+    }),
+    ("start_campaign", |method| on(method, start)),
 ];
-
-const ADD_CONTACTS: &[Field] = &[Field::req(
-    "contact_ids",
-    Kind::UuidList {
-        min_items: 1,
-        max_items: 100,
-    },
-)];
 
 /// Campaign columns plus its contact count and call stats.
 const SELECT: &str = "SELECT c.id, c.name, c.agent_id, c.objective, c.status, c.mode, c.calling_hours_start,
@@ -114,15 +110,14 @@ pub async fn get(
 ) -> ApiResult {
     let id = super::id(path)?;
     let found = app.store.read(move |c| Ok(fetch(c, &ws, &id)?)).await?;
-    found.map(ok).ok_or(ApiError::NotFound(Resource::Campaign))
+    found.map(ok).ok_or(ApiError::NotFound("campaigns"))
 }
 
 pub async fn create(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    body: RawBody,
+    Extension(body): Extension<Body>,
 ) -> ApiResult {
-    let body = validate::body(&super::bytes(body)?, CREATE)?;
     let campaign = app
         .store
         .write(move |tx| {
@@ -183,10 +178,9 @@ pub async fn add_contacts(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
-    body: RawBody,
+    Extension(body): Extension<Body>,
 ) -> ApiResult {
     let id = super::id(path)?;
-    let body = validate::body(&super::bytes(body)?, ADD_CONTACTS)?;
     let requested: Vec<String> = body
         .list("contact_ids")
         .unwrap_or_default()
@@ -200,7 +194,7 @@ pub async fn add_contacts(
                 .query_row("SELECT status FROM campaigns WHERE id = ?1 AND workspace_id = ?2", [&id, &ws], |r| r.get(0))
                 .optional()?;
             match status.as_deref() {
-                None => return Err(ApiError::NotFound(Resource::Campaign)),
+                None => return Err(ApiError::NotFound("campaigns")),
                 Some("completed") => {
                     return Err(ApiError::BadRequest(
                         "Campaign is completed; create a new campaign to call more contacts".into(),
@@ -270,7 +264,7 @@ pub async fn start(
                 })
                 .optional()?;
             let Some((status, agent_id, mode)) = row else {
-                return Err(ApiError::NotFound(Resource::Campaign));
+                return Err(ApiError::NotFound("campaigns"));
             };
             match status.as_str() {
                 "running" => return Err(ApiError::BadRequest("Campaign is already running".into())),

@@ -2,49 +2,26 @@
 
 use axum::Extension;
 use axum::extract::State;
+use axum::routing::on;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use super::{
-    ApiResult, IdPath, Obj, QueryMap, RawBody, Workspace, created, insert_row, ok, sql_value, text,
-    update_row,
+    ApiResult, IdPath, Obj, QueryMap, Simulations, Workspace, created, insert_row, ok, sql_value,
+    text, update_row,
 };
 use crate::sandbox::SharedApp;
-use crate::sandbox::errors::{ApiError, Resource};
-use crate::sandbox::validate::{self, Field, Kind};
+use crate::sandbox::errors::ApiError;
+use crate::sandbox::validate::{self, Body};
 use crate::sandbox::{clock, ids, webhooks};
 
-const CREATE: &[Field] = &[
-    Field::req("first_name", Kind::Str { min: 1, max: 200 }),
-    Field::opt("last_name", Kind::Str { min: 0, max: 200 }),
-    Field::opt("email", Kind::Email),
-    Field::opt("phone", Kind::Phone),
-    Field::opt("company", Kind::Str { min: 0, max: 200 }),
-    Field::opt(
-        "tags",
-        Kind::StrList {
-            max_items: 50,
-            max_len: 50,
-        },
-    ),
-    Field::opt("notes", Kind::Str { min: 0, max: 10000 }),
-];
-
-const UPDATE: &[Field] = &[
-    Field::opt("first_name", Kind::Str { min: 1, max: 200 }),
-    Field::opt("last_name", Kind::Str { min: 0, max: 200 }),
-    Field::opt("email", Kind::Email),
-    Field::opt("phone", Kind::Phone),
-    Field::opt("company", Kind::Str { min: 0, max: 200 }),
-    Field::opt(
-        "tags",
-        Kind::StrList {
-            max_items: 50,
-            max_len: 50,
-        },
-    ),
-    Field::opt("notes", Kind::Str { min: 0, max: 10000 }),
+/// The operations of the spec this file simulates.
+pub const SIMULATIONS: Simulations = &[
+    ("list_contacts", |method| on(method, list)),
+    ("create_contact", |method| on(method, create)),
+    ("get_contact", |method| on(method, get)),
+    ("update_contact", |method| on(method, update)),
 ];
 
 const COLUMNS: &str =
@@ -103,22 +80,21 @@ pub async fn get(
 ) -> ApiResult {
     let id = super::id(path)?;
     let found = app.store.read(move |c| Ok(fetch(c, &ws, &id)?)).await?;
-    found.map(ok).ok_or(ApiError::NotFound(Resource::Contact))
+    found.map(ok).ok_or(ApiError::NotFound("contacts"))
 }
 
 pub async fn create(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    body: RawBody,
+    Extension(body): Extension<Body>,
 ) -> ApiResult {
-    let body = validate::body(&super::bytes(body)?, CREATE)?;
     let contact = app
         .store
         .write(move |tx| {
             let id = ids::new_id();
             let now = clock::now_str();
             let mut cols = vec![("id", text(&id)), ("workspace_id", text(&ws))];
-            cols.extend(body.provided(CREATE).map(|(f, v)| (f.name, sql_value(v))));
+            cols.extend(body.provided().map(|(name, v)| (name, sql_value(v))));
             cols.push(("created_at", text(&now)));
             cols.push(("updated_at", text(now)));
             insert_row(tx, "contacts", &cols)?;
@@ -136,16 +112,15 @@ pub async fn update(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
-    body: RawBody,
+    Extension(body): Extension<Body>,
 ) -> ApiResult {
     let id = super::id(path)?;
-    let body = validate::body(&super::bytes(body)?, UPDATE)?;
     let contact = app
         .store
         .write(move |tx| {
             let mut sets: Vec<(&str, _)> = body
-                .provided(UPDATE)
-                .map(|(f, v)| (f.name, sql_value(v)))
+                .provided()
+                .map(|(name, v)| (name, sql_value(v)))
                 .collect();
             let changed: Vec<&str> = sets.iter().map(|(c, _)| *c).collect();
             let changed = Value::from(changed);
@@ -153,9 +128,9 @@ pub async fn update(
                 sets.push(("updated_at", text(clock::now_str())));
             }
             if !update_row(tx, "contacts", &id, &ws, &sets)? {
-                return Err(ApiError::NotFound(Resource::Contact));
+                return Err(ApiError::NotFound("contacts"));
             }
-            let contact = fetch(tx, &ws, &id)?.ok_or(ApiError::NotFound(Resource::Contact))?;
+            let contact = fetch(tx, &ws, &id)?.ok_or(ApiError::NotFound("contacts"))?;
             if sets.len() > 1 {
                 let mut event = contact.clone();
                 if let Value::Object(m) = &mut event {

@@ -2,18 +2,27 @@
 
 use axum::Extension;
 use axum::extract::State;
+use axum::routing::on;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, IdPath, Obj, QueryMap, RawBody, Workspace, created, insert_row, ok, sql_value, text,
-    update_row,
+    ApiResult, IdPath, Obj, QueryMap, Simulations, Workspace, created, insert_row, ok, sql_value,
+    text, update_row,
 };
 use crate::sandbox::SharedApp;
-use crate::sandbox::errors::{ApiError, Resource};
-use crate::sandbox::validate::{self, Field, Kind};
+use crate::sandbox::errors::ApiError;
+use crate::sandbox::validate::{self, Body};
 use crate::sandbox::{clock, ids, webhooks};
+
+/// The operations of the spec this file simulates.
+pub const SIMULATIONS: Simulations = &[
+    ("list_deals", |method| on(method, list)),
+    ("create_deal", |method| on(method, create)),
+    ("update_deal", |method| on(method, update)),
+    ("delete_deal", |method| on(method, delete)),
+];
 
 pub const STAGES: &[&str] = &[
     "lead",
@@ -23,38 +32,6 @@ pub const STAGES: &[&str] = &[
     "under_contract",
     "closed_won",
     "closed_lost",
-];
-
-const CREATE: &[Field] = &[
-    Field::req("deal_name", Kind::Str { min: 1, max: 200 }),
-    Field::opt("stage", Kind::Enum(STAGES)),
-    Field::opt(
-        "value",
-        Kind::Num {
-            min: 0.0,
-            max: None,
-        },
-    ),
-    Field::opt("currency", Kind::Currency),
-    Field::opt("contact_id", Kind::Uuid),
-    Field::opt("notes", Kind::Str { min: 0, max: 10000 }),
-    Field::opt("expected_close_date", Kind::Date),
-];
-
-const UPDATE: &[Field] = &[
-    Field::opt("deal_name", Kind::Str { min: 1, max: 200 }),
-    Field::opt("stage", Kind::Enum(STAGES)),
-    Field::opt(
-        "value",
-        Kind::Num {
-            min: 0.0,
-            max: None,
-        },
-    ),
-    Field::opt("currency", Kind::Currency),
-    Field::opt("contact_id", Kind::Uuid),
-    Field::opt("notes", Kind::Str { min: 0, max: 10000 }),
-    Field::opt("expected_close_date", Kind::Date),
 ];
 
 const COLUMNS: &str = "id, deal_name, stage, value, currency, contact_id, notes, expected_close_date, created_at, updated_at";
@@ -101,10 +78,10 @@ fn require_contact(tx: &Transaction<'_>, ws: &str, contact: Option<&str>) -> Res
     Ok(())
 }
 
-/// Lower-case UUIDs, as everything else stores them.
-fn normalized(v: &Value, field: &Field) -> SqlValue {
-    match (field.kind, v.as_str()) {
-        (Kind::Uuid, Some(s)) => SqlValue::Text(s.to_ascii_lowercase()),
+/// The contact's id lower-case, as everything else stores ids.
+fn normalized(name: &str, v: &Value) -> SqlValue {
+    match (name, v.as_str()) {
+        ("contact_id", Some(id)) => SqlValue::Text(id.to_ascii_lowercase()),
         _ => sql_value(v),
     }
 }
@@ -138,9 +115,8 @@ pub async fn list(
 pub async fn create(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    body: RawBody,
+    Extension(body): Extension<Body>,
 ) -> ApiResult {
-    let body = validate::body(&super::bytes(body)?, CREATE)?;
     let deal = app
         .store
         .write(move |tx| {
@@ -148,10 +124,7 @@ pub async fn create(
             let id = ids::new_id();
             let now = clock::now_str();
             let mut cols = vec![("id", text(&id)), ("workspace_id", text(&ws))];
-            cols.extend(
-                body.provided(CREATE)
-                    .map(|(f, v)| (f.name, normalized(v, f))),
-            );
+            cols.extend(body.provided().map(|(name, v)| (name, normalized(name, v))));
             if !body.has("stage") {
                 cols.push(("stage", text("lead")));
             }
@@ -175,10 +148,9 @@ pub async fn update(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
     path: IdPath,
-    body: RawBody,
+    Extension(body): Extension<Body>,
 ) -> ApiResult {
     let id = super::id(path)?;
-    let body = validate::body(&super::bytes(body)?, UPDATE)?;
     let deal = app
         .store
         .write(move |tx| {
@@ -190,18 +162,18 @@ pub async fn update(
                 )
                 .optional()?;
             let Some(previous) = previous else {
-                return Err(ApiError::NotFound(Resource::Deal));
+                return Err(ApiError::NotFound("deals"));
             };
             require_contact(tx, &ws, body.str("contact_id"))?;
             let mut sets: Vec<(&str, SqlValue)> = body
-                .provided(UPDATE)
-                .map(|(f, v)| (f.name, normalized(v, f)))
+                .provided()
+                .map(|(name, v)| (name, normalized(name, v)))
                 .collect();
             if !sets.is_empty() {
                 sets.push(("updated_at", text(clock::now_str())));
             }
             update_row(tx, "deals", &id, &ws, &sets)?;
-            let deal = fetch(tx, &ws, &id)?.ok_or(ApiError::NotFound(Resource::Deal))?;
+            let deal = fetch(tx, &ws, &id)?.ok_or(ApiError::NotFound("deals"))?;
             if body.str("stage").is_some_and(|s| s != previous) {
                 let mut event = deal.clone();
                 if let Value::Object(m) = &mut event {
@@ -230,7 +202,7 @@ pub async fn delete(
                 [&id, &ws],
             )? == 0
             {
-                return Err(ApiError::NotFound(Resource::Deal));
+                return Err(ApiError::NotFound("deals"));
             }
             Ok(json!({"id": id, "deleted": true}))
         })

@@ -1,6 +1,7 @@
-//! The simulations: one file per spec tag, and [`simulation`], the one
-//! place that says which handler simulates which operation. This file also
-//! holds what the handlers share: extracting the pieces of a request
+//! The simulations: one file per spec tag, each naming the operations it
+//! simulates in its `SIMULATIONS` (an operation of the spec missing from
+//! them is answered from its example). This file also holds what the
+//! handlers share: extracting the pieces of a request
 //! without axum's own (non-JSON) rejections, list envelopes, and small SQL
 //! helpers for partial updates.
 //!
@@ -22,12 +23,11 @@ pub mod webhooks;
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, MethodRouter, on};
+use axum::routing::{MethodFilter, MethodRouter};
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value, json};
 
@@ -35,40 +35,31 @@ use super::SharedApp;
 use super::errors::ApiError;
 use super::validate::{self, Page};
 
+/// What one file of `routes/` simulates: each operation it answers, and
+/// how to route it for the method the spec gives it.
+pub type Simulations = &'static [(&'static str, fn(MethodFilter) -> MethodRouter<SharedApp>)];
+
+/// Every file's simulations: adding an operation to a tag is one entry in
+/// that tag's file.
+const SIMULATIONS: [Simulations; 8] = [
+    contacts::SIMULATIONS,
+    agents::SIMULATIONS,
+    phone_numbers::SIMULATIONS,
+    campaigns::SIMULATIONS,
+    calls::SIMULATIONS,
+    deals::SIMULATIONS,
+    webhooks::SIMULATIONS,
+    platform::SIMULATIONS,
+];
+
 /// The handler that simulates the operation `id` of the spec, for the
 /// method `filter`; `None` for an operation answered from its example.
 pub fn simulation(id: &str, filter: MethodFilter) -> Option<MethodRouter<SharedApp>> {
-    Some(match id {
-        "list_contacts" => on(filter, contacts::list),
-        "create_contact" => on(filter, contacts::create),
-        "get_contact" => on(filter, contacts::get),
-        "update_contact" => on(filter, contacts::update),
-        "list_agents" => on(filter, agents::list),
-        "create_agent_advanced" => on(filter, agents::create_advanced),
-        "create_agent" => on(filter, agents::quick_setup),
-        "get_agent" => on(filter, agents::get),
-        "update_agent" => on(filter, agents::update),
-        "delete_agent" => on(filter, agents::delete),
-        "list_phone_numbers" => on(filter, phone_numbers::list),
-        "buy_phone_number" => on(filter, phone_numbers::buy),
-        "search_available_numbers" => on(filter, phone_numbers::search),
-        "list_campaigns" => on(filter, campaigns::list),
-        "create_campaign" => on(filter, campaigns::create),
-        "get_campaign" => on(filter, campaigns::get),
-        "add_contacts_to_campaign" => on(filter, campaigns::add_contacts),
-        "start_campaign" => on(filter, campaigns::start),
-        "list_calls" => on(filter, calls::list),
-        "get_call" => on(filter, calls::get),
-        "list_deals" => on(filter, deals::list),
-        "create_deal" => on(filter, deals::create),
-        "update_deal" => on(filter, deals::update),
-        "delete_deal" => on(filter, deals::delete),
-        "list_webhooks" => on(filter, webhooks::list),
-        "create_webhook" => on(filter, webhooks::create),
-        "delete_webhook" => on(filter, webhooks::delete),
-        "get_platform_status" => on(filter, platform::status),
-        _ => return None,
-    })
+    SIMULATIONS
+        .iter()
+        .flat_map(|file| file.iter())
+        .find(|(op, _)| *op == id)
+        .map(|(_, route)| route(filter))
 }
 
 /// Whether the sandbox simulates the operation `id`.
@@ -84,7 +75,6 @@ pub type ApiResult = Result<Response, ApiError>;
 
 pub type IdPath = Result<Path<String>, PathRejection>;
 pub type QueryMap = Result<Query<HashMap<String, String>>, QueryRejection>;
-pub type RawBody = Result<Bytes, BytesRejection>;
 
 pub fn ok(value: Value) -> Response {
     (StatusCode::OK, Json(value)).into_response()
@@ -103,10 +93,6 @@ pub fn id(path: IdPath) -> Result<String, ApiError> {
 pub fn query(q: QueryMap) -> Result<HashMap<String, String>, ApiError> {
     q.map(|Query(m)| m)
         .map_err(|_| ApiError::query("malformed query string"))
-}
-
-pub fn bytes(body: RawBody) -> Result<Bytes, ApiError> {
-    body.map_err(|e| ApiError::body(format!("unreadable ({})", e.body_text())))
 }
 
 /// `{data, page, per_page, total}`.
@@ -244,4 +230,22 @@ pub fn text(s: impl Into<String>) -> SqlValue {
 
 pub fn opt_text(s: Option<&str>) -> SqlValue {
     s.map_or(SqlValue::Null, |s| SqlValue::Text(s.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::operations::OPERATIONS;
+
+    #[test]
+    fn every_simulation_is_of_an_operation_of_the_spec_and_only_one() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (id, _) in SIMULATIONS.iter().flat_map(|file| file.iter()) {
+            assert!(
+                OPERATIONS.iter().any(|op| op.id == *id),
+                "`{id}` is simulated but not in the spec"
+            );
+            assert!(seen.insert(*id), "`{id}` is simulated twice");
+        }
+    }
 }

@@ -5,20 +5,23 @@
 
 use axum::Extension;
 use axum::extract::State;
+use axum::routing::on;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, Row, params};
 use serde_json::{Value, json};
 
-use super::{ApiResult, QueryMap, RawBody, Workspace, created, ok};
+use super::{ApiResult, QueryMap, Simulations, Workspace, created, ok};
 use crate::sandbox::SharedApp;
 use crate::sandbox::errors::ApiError;
 use crate::sandbox::numbers::{self, COUNTRIES, MONTHLY_COST};
-use crate::sandbox::validate::{self, Field, Kind};
+use crate::sandbox::validate::{self, Body};
 use crate::sandbox::{clock, ids};
 
-const PURCHASE: &[Field] = &[
-    Field::req("phone_number", Kind::Phone),
-    Field::opt("agent_id", Kind::Uuid),
+/// The operations of the spec this file simulates.
+pub const SIMULATIONS: Simulations = &[
+    ("list_phone_numbers", |method| on(method, list)),
+    ("buy_phone_number", |method| on(method, buy)),
+    ("search_available_numbers", |method| on(method, search)),
 ];
 
 const COLUMNS: &str = "id, phone_number, country, monthly_cost, agent_id, status, created_at";
@@ -100,9 +103,8 @@ pub async fn search(State(app): State<SharedApp>, q: QueryMap) -> ApiResult {
 pub async fn buy(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    body: RawBody,
+    Extension(body): Extension<Body>,
 ) -> ApiResult {
-    let body = validate::body(&super::bytes(body)?, PURCHASE)?;
     let number = body.str("phone_number").unwrap_or_default().to_owned();
     let agent_id = body.str("agent_id").map(str::to_ascii_lowercase);
     let Some((country, locality)) = numbers::classify(&number) else {

@@ -2,10 +2,14 @@
 
 use axum::Extension;
 use axum::extract::State;
+use axum::routing::on;
 use serde_json::json;
 
-use super::{ApiResult, Workspace, ok};
+use super::{ApiResult, Simulations, Workspace, ok};
 use crate::sandbox::SharedApp;
+
+/// The operations of the spec this file simulates.
+pub const SIMULATIONS: Simulations = &[("get_platform_status", |method| on(method, status))];
 
 pub async fn status(
     State(app): State<SharedApp>,

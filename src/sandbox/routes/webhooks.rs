@@ -3,27 +3,22 @@
 
 use axum::Extension;
 use axum::extract::State;
+use axum::routing::on;
 use rusqlite::{Row, params};
 use serde_json::{Value, json};
 
-use super::{ApiResult, IdPath, Obj, QueryMap, RawBody, Workspace, created, ok};
+use super::{ApiResult, IdPath, Obj, QueryMap, Simulations, Workspace, created, ok};
 use crate::sandbox::SharedApp;
-use crate::sandbox::errors::{ApiError, Resource};
-use crate::sandbox::validate::{self, Field, Kind};
-use crate::sandbox::webhooks::{EVENT_TYPES, new_secret};
+use crate::sandbox::errors::ApiError;
+use crate::sandbox::validate::{self, Body};
+use crate::sandbox::webhooks::new_secret;
 use crate::sandbox::{clock, ids, netguard};
 
-const CREATE: &[Field] = &[
-    Field::req("url", Kind::Url),
-    Field::req(
-        "event_types",
-        Kind::EnumList {
-            allowed: EVENT_TYPES,
-            min_items: 1,
-            unique: true,
-        },
-    ),
-    Field::opt("description", Kind::Str { min: 0, max: 500 }),
+/// The operations of the spec this file simulates.
+pub const SIMULATIONS: Simulations = &[
+    ("list_webhooks", |method| on(method, list)),
+    ("create_webhook", |method| on(method, create)),
+    ("delete_webhook", |method| on(method, delete)),
 ];
 
 const COLUMNS: &str = "id, url, event_types, description, active, created_at";
@@ -69,9 +64,8 @@ pub async fn list(
 pub async fn create(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    body: RawBody,
+    Extension(body): Extension<Body>,
 ) -> ApiResult {
-    let body = validate::body(&super::bytes(body)?, CREATE)?;
     let url = body.str("url").unwrap_or_default().to_owned();
     let parsed = reqwest::Url::parse(&url).map_err(|_| ApiError::field("url", "Invalid url"))?;
     netguard::check_static(&parsed, app.allow_private_urls)
@@ -114,7 +108,7 @@ pub async fn delete(
                 [&id, &ws],
             )? == 0
             {
-                return Err(ApiError::NotFound(Resource::Webhook));
+                return Err(ApiError::NotFound("webhooks"));
             }
             Ok(json!({"id": id, "deleted": true}))
         })
