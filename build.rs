@@ -20,7 +20,6 @@ fn main() {
         .unwrap_or_else(|e| fail(&format!("openapi/: {e}")));
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     for (name, source) in [
-        ("client.rs", &generated.client),
         ("tools.rs", &generated.tools),
         ("dispatch.rs", &generated.dispatch),
         ("surface.rs", &generated.surface_src),

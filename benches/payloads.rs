@@ -187,7 +187,7 @@ fn reqwest_floor(addr: SocketAddr, route: &str) -> f64 {
                 .build()
                 .unwrap();
             rt.block_on(async {
-                let client = reqwest::Client::builder()
+                let client = smartalex::http_client()
                     .tcp_nodelay(true)
                     .timeout(Duration::from_secs(30))
                     .build()

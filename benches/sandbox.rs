@@ -40,7 +40,7 @@ async fn sandbox_bench_throughput() {
         .await
         .expect("key");
     let base = running.url();
-    let http = reqwest::Client::builder()
+    let http = smartalex::http_client()
         .no_proxy()
         .pool_max_idle_per_host(64)
         .build()

@@ -14,8 +14,8 @@ use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{ACCEPT, HeaderName, HeaderValue, RETRY_AFTER};
 
-use crate::client::types;
 use crate::error::{CallError, GatewayError, snippet};
+use smartalex::types;
 
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/dispatch.rs"));

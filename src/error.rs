@@ -20,8 +20,8 @@
 
 use std::fmt::Write as _;
 
-use crate::auth::KeyError;
 use crate::tools::ToolSpec;
+use smartalex::KeyError;
 
 /// How much of a non-JSON gateway body a message quotes.
 const SNIPPET_CHARS: usize = 60;

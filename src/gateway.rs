@@ -12,11 +12,11 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::args::Args;
-use crate::auth::{AccessToken, ApiKey, KeyError, Timeouts, connect_bearer};
-use crate::client::{Client, DEFAULT_BASE_URL};
 use crate::dispatch::{Reply, dispatch};
 use crate::error::CallError;
 use crate::tools::ToolSpec;
+use smartalex::{AccessToken, ApiKey, KeyError, Timeouts, connect, connect_with_token};
+use smartalex::{Client, DEFAULT_BASE_URL};
 
 /// `SMARTALEX_API_URL`: the gateway's base URL.
 pub const ENV_URL: &str = "SMARTALEX_API_URL";
@@ -99,16 +99,21 @@ impl Gateway {
 
     /// The client, built on first use.
     fn client(&self) -> Result<&Client, CallError> {
-        let secret = match &self.key {
+        match &self.key {
             KeyState::Missing => return Err(CallError::MissingKey),
             KeyState::Malformed(e) => return Err(CallError::MalformedKey(*e)),
-            KeyState::Valid(k) => k.expose(),
-            KeyState::Token(t) => t.expose(),
-        };
+            KeyState::Valid(_) | KeyState::Token(_) => {}
+        }
         self.client
             .get_or_init(|| {
-                connect_bearer(&self.base_url, Some(secret), self.timeouts)
-                    .map_err(|e| e.to_string())
+                match &self.key {
+                    KeyState::Token(t) => connect_with_token(&self.base_url, t, self.timeouts),
+                    KeyState::Valid(k) => connect(&self.base_url, Some(k), self.timeouts),
+                    KeyState::Missing | KeyState::Malformed(_) => {
+                        connect(&self.base_url, None, self.timeouts)
+                    }
+                }
+                .map_err(|e| e.to_string())
             })
             .as_ref()
             .map_err(|e| CallError::Transport(e.clone()))

@@ -1,12 +1,12 @@
 #![doc = include_str!("../README.md")]
 
-mod auth;
-mod client;
-mod limit;
-
-pub use auth::{AccessToken, ApiKey, KeyError, LIVE_PREFIX, TEST_PREFIX, Timeouts, connect};
-pub use client::{ByteStream, Client, ClientInfo, DEFAULT_BASE_URL, Error, ResponseValue, types};
-pub use limit::{MAX_RESPONSE_BYTES, is_too_large};
+// The typed SDK is the `smartalex` crate; these are its names that the
+// server's own interface takes and gives (keys, the client, its types).
+pub use smartalex::{
+    AccessToken, ApiKey, ByteStream, Client, ClientInfo, DEFAULT_BASE_URL, Error, KeyError,
+    LIVE_PREFIX, MAX_RESPONSE_BYTES, ResponseValue, TEST_PREFIX, Timeouts, connect, is_too_large,
+    types,
+};
 
 #[cfg(feature = "server")]
 mod args;

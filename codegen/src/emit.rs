@@ -330,7 +330,7 @@ pub fn dispatch(spec: &Spec, methods: &[Method]) -> Result<String, Error> {
     }
     finish(quote! {
         #[allow(unused_imports)]
-        use crate::client::types;
+        use smartalex::types;
         use crate::args::Args;
         use crate::dispatch::{request, send, Reply};
         use crate::error::CallError;

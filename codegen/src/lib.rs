@@ -50,6 +50,27 @@ pub struct Generated {
     pub spec: Spec,
 }
 
+/// The typed SDK alone: the progenitor client of the spec, with its
+/// `DEFAULT_BASE_URL`, for the `smartalex` crate's build script.
+pub fn generate_client(spec_text: &str) -> Result<String, Error> {
+    let spec = Spec::parse(spec_text)?;
+    client_source(&spec)
+}
+
+fn client_source(spec: &Spec) -> Result<String, Error> {
+    let client = client::generate(spec)?;
+    let base_url = spec
+        .openapi
+        .servers
+        .first()
+        .map(|s| s.url.clone())
+        .ok_or_else(|| Error::spec(ErrorKind::Invalid("the spec declares no `servers`".into())))?;
+    Ok(format!(
+        "{}{client}\n/// The gateway URL the spec declares: the default `SMARTALEX_API_URL`.\npub const DEFAULT_BASE_URL: &str = {base_url:?};\n",
+        emit::HEADER
+    ))
+}
+
 /// The spec alone (no resources or prompts): for tests and tools.
 pub fn generate(spec_text: &str) -> Result<Generated, Error> {
     generate_all(spec_text, &BTreeMap::new())
@@ -62,23 +83,13 @@ pub fn generate_all(spec_text: &str, files: &BTreeMap<String, String>) -> Result
     for op in &spec.operations {
         schema::check_portable(&op.operation_id, &op.input_schema)?;
     }
-    let client = client::generate(&spec)?;
+    let client = client_source(&spec)?;
     let methods = introspect::client_methods(&client)?;
     let tools = emit::tools(&spec)?;
     let dispatch = emit::dispatch(&spec, &methods)?;
     let surface = surface::read(&spec, files)?;
     let surface_src = emit::surface(&surface)?;
     let operations = gateway::operations(&spec)?;
-    let base_url = spec
-        .openapi
-        .servers
-        .first()
-        .map(|s| s.url.clone())
-        .ok_or_else(|| Error::spec(ErrorKind::Invalid("the spec declares no `servers`".into())))?;
-    let client = format!(
-        "{}{client}\n/// The gateway URL the spec declares: the default `SMARTALEX_API_URL`.\npub const DEFAULT_BASE_URL: &str = {base_url:?};\n",
-        emit::HEADER
-    );
     Ok(Generated {
         client,
         tools,

@@ -22,6 +22,9 @@
 
 use serde_json::{Map, Value};
 
+/// The largest integer JSON carries exactly (2^53 - 1).
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
 /// The longest excerpt of a bad value quoted back.
 const MAX_QUOTE: usize = 40;
 
@@ -209,7 +212,27 @@ impl Node {
         }
         match v {
             Value::String(s) => self.check_string(s, v, &mut fail),
-            Value::Number(n) => self.check_number(n.as_f64().unwrap_or(f64::NAN), v, &mut fail),
+            Value::Number(n) => {
+                let n = n.as_f64().unwrap_or(f64::NAN);
+                if self.ty.as_deref() == Some("integer") && n.abs() > MAX_SAFE_INTEGER {
+                    // Past 2^53 an integer is no longer exact in JSON
+                    // (RFC 7493): refused whatever the schema's bounds.
+                    let bound = number(MAX_SAFE_INTEGER.copysign(n));
+                    let (message, problem) = if n > 0.0 {
+                        (
+                            format!("must be at most {bound} (got {})", quote(v)),
+                            Problem::Maximum(bound),
+                        )
+                    } else {
+                        (
+                            format!("must be at least {bound} (got {})", quote(v)),
+                            Problem::Minimum(bound),
+                        )
+                    };
+                    fail(message, problem);
+                }
+                self.check_number(n, v, &mut fail)
+            }
             Value::Array(items) => self.check_array(path, items, out),
             Value::Object(map) => self.check_object(path, map, out),
             _ => {}
@@ -517,6 +540,10 @@ mod tests {
                 ("s".to_owned(), Problem::Pattern("^a$".into())),
                 ("x".to_owned(), Problem::Unknown(vec!["x".into()])),
             ]
+        );
+        assert_eq!(
+            schema.check(&json!({"n": 685456795552531290783744u128 as f64}))[0].problem,
+            Problem::Maximum("9007199254740991".into())
         );
         let missing = schema.check(&json!({}));
         assert_eq!(missing[0].problem, Problem::Required);

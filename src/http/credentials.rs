@@ -38,8 +38,8 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{AccessToken, ApiKey, LIVE_PREFIX, TEST_PREFIX, Timeouts};
 use crate::gateway::{Gateway, KeyState};
+use smartalex::{AccessToken, ApiKey, LIVE_PREFIX, TEST_PREFIX, Timeouts};
 
 /// How long a verdict is trusted.
 const CACHE_TTL: Duration = Duration::from_secs(60);
@@ -180,7 +180,7 @@ impl Resolver {
         client: Option<ClientCredentials>,
         timeouts: Timeouts,
     ) -> Result<Self, reqwest::Error> {
-        let mut builder = reqwest::Client::builder()
+        let mut builder = smartalex::http_client()
             .connect_timeout(timeouts.connect)
             .timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())

@@ -55,10 +55,10 @@ pub use credentials::{Caller, ClientCredentials, Rejection, Resolver};
 pub use session_store::DEFAULT_TTL as DEFAULT_SESSION_TTL;
 pub use sessions::Subject;
 
-use crate::auth::Timeouts;
 use crate::confirm::{ConfirmKey, Sealer};
 use crate::registry::Registry;
 use crate::server::SmartAlexServer;
+use smartalex::Timeouts;
 
 /// How long shutdown waits for the webhooks of live resources to be deleted.
 const UNREGISTER_TIMEOUT: Duration = Duration::from_secs(10);

@@ -230,8 +230,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::auth::{ApiKey, Timeouts};
     use crate::gateway::Gateway;
+    use smartalex::{ApiKey, Timeouts};
 
     fn caller(workspace: &str, key: &str) -> Caller {
         let key = KeyState::Valid(ApiKey::parse(key).unwrap());

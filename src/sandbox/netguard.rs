@@ -30,7 +30,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The settings every outbound client shares.
 pub fn client_builder() -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
+    smartalex::http_client()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .timeout(TIMEOUT)

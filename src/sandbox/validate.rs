@@ -306,6 +306,10 @@ mod tests {
             "422 count: Expected integer, received float"
         );
         assert_eq!(
+            msg(r#"{"name":"x","count":685456795552531290783744}"#),
+            "422 count: Number must be less than or equal to 9007199254740991"
+        );
+        assert_eq!(
             msg(r#"{"name":"x","count":"2"}"#),
             "422 count: Expected number, received string"
         );

@@ -1,11 +1,12 @@
-//! Issue 12, the crates.io path: `cargo package` packs the server, the
-//! generator its build script needs and the schema checker both use, and
+//! Issue 12, the crates.io path: `cargo package` packs the server, the SDK
+//! (`smartalex`), the generator their build scripts need and the schema
+//! checker, and
 //! `cargo install` builds a working
 //! `smartalex-mcp` from those `.crate` files alone — the build script finds
 //! `openapi/` inside the package, not in this checkout.
 //!
-//! The generator and the checker are not on crates.io yet, so the install
-//! resolves them from their own packaged crates through `[patch]`es, `--locked` to the packaged
+//! Those three are not on crates.io yet, so the install resolves them from
+//! their own packaged crates through `[patch]`es, `--locked` to the packaged
 //! lock file and `--offline`. It builds `--debug` into this workspace's
 //! target directory, so dependencies compiled before are reused (the first
 //! run compiles those whose features differ from the test build's).
@@ -65,6 +66,8 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
                 "-p",
                 "smartalex-schema",
                 "-p",
+                "smartalex",
+                "-p",
                 "smartalex-mcp-codegen",
                 "-p",
                 "smartalex-mcp",
@@ -88,6 +91,14 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
         &packaged.join(format!("smartalex-schema-{version}.crate")),
         outside.path(),
     );
+    let sdk = unpack(
+        &packaged.join(format!("smartalex-{version}.crate")),
+        outside.path(),
+    );
+    assert!(
+        sdk.join("openapi/gateway.yaml").is_file(),
+        "the SDK crate carries the spec its build script reads"
+    );
 
     // What the crate carries: the spec and the prompts its build script
     // reads, and none of the repository's tests or packaging.
@@ -107,6 +118,7 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
         "server.json",
         "codegen",
         "schema",
+        "sdk",
     ] {
         assert!(
             !server.join(left_out).exists(),
@@ -125,6 +137,7 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
         .map(|entry| {
             if entry.starts_with("name = \"smartalex-mcp-codegen\"\n")
                 || entry.starts_with("name = \"smartalex-schema\"\n")
+                || entry.starts_with("name = \"smartalex\"\n")
             {
                 entry
                     .split('\n')
@@ -160,6 +173,11 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
             .arg(format!(
                 "patch.crates-io.smartalex-schema.path={:?}",
                 schema.to_str().unwrap()
+            ))
+            .arg("--config")
+            .arg(format!(
+                "patch.crates-io.smartalex.path={:?}",
+                sdk.to_str().unwrap()
             ))
             .env("CARGO_TARGET_DIR", &target),
     );

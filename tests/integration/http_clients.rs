@@ -169,15 +169,19 @@ async fn conformance_requirements_pass_against_http_sandbox() {
     assert!(key.status.success());
     let key = String::from_utf8(key.stdout).unwrap().trim().to_owned();
     // With --sandbox, the embedded sandbox is the authorization server.
-    let metadata: serde_json::Value = reqwest::get(format!(
-        "{}/.well-known/oauth-protected-resource/mcp",
-        server.origin()
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let metadata: serde_json::Value = smartalex::http_client()
+        .build()
+        .unwrap()
+        .get(format!(
+            "{}/.well-known/oauth-protected-resource/mcp",
+            server.origin()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(metadata["authorization_servers"], json!([server.gateway]));
     let proxy = auth_proxy::start(&server.origin(), &key).await;
 

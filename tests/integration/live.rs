@@ -98,7 +98,9 @@ async fn cloud_mode_hears_the_gateways_signed_webhooks() {
     assert_eq!(urls.len(), 1, "{urls:?}");
     assert!(urls[0].starts_with(&format!("{}/hooks/", server.origin())));
     // A forged delivery to it is refused.
-    let forged = reqwest::Client::new()
+    let forged = smartalex::http_client()
+        .build()
+        .unwrap()
         .post(urls[0])
         .header("x-smartalex-timestamp", "1")
         .header("x-smartalex-signature", "v1=00")

@@ -112,10 +112,7 @@ async fn acknowledged_writes_survive_kill_9() {
     let db = dir.path().join("durable.db");
     let key = mint(&db, "durable");
     let (mut child, url) = serve(&db);
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("client");
+    let http = smartalex::http_client().no_proxy().build().expect("client");
     let mut acknowledged = Vec::new();
     for i in 0..40 {
         let c = create(

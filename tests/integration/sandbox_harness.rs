@@ -265,10 +265,7 @@ pub async fn start_with(options: SandboxOptions) -> Sandbox {
         base: running.url(),
         key: running.api_key.clone(),
         running,
-        http: reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .expect("client"),
+        http: smartalex::http_client().no_proxy().build().expect("client"),
     }
 }
 

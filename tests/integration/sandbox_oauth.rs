@@ -73,7 +73,7 @@ pub(crate) async fn exchanger(sb: &Sandbox, audience: &str) -> (String, String) 
 
 /// A client that shows redirects instead of following them.
 pub(crate) fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
+    smartalex::http_client()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -39,7 +39,7 @@ pub async fn start(origin: &str, bearer: &str) -> String {
     let target = Target {
         origin: origin.trim_end_matches('/').to_owned(),
         bearer: bearer.to_owned(),
-        http: reqwest::Client::builder()
+        http: smartalex::http_client()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .build()

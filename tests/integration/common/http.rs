@@ -114,7 +114,7 @@ impl McpHttp {
 
 /// A plain client (no proxy, no redirects).
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    smartalex::http_client()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .build()

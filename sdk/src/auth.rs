@@ -144,8 +144,18 @@ pub fn connect(
     connect_bearer(base_url, key.map(ApiKey::expose), timeouts)
 }
 
-/// [`connect`] with any bearer credential (an API key or an access token).
-pub(crate) fn connect_bearer(
+/// [`connect`] with an OAuth access token instead of an API key.
+pub fn connect_with_token(
+    base_url: &str,
+    token: &AccessToken,
+    timeouts: Timeouts,
+) -> Result<Client, reqwest::Error> {
+    connect_bearer(base_url, Some(token.expose()), timeouts)
+}
+
+/// A client sending `token` (an API key or an access token, both checked
+/// to be visible ASCII) as its bearer credential.
+fn connect_bearer(
     base_url: &str,
     token: Option<&str>,
     timeouts: Timeouts,
@@ -158,9 +168,9 @@ pub(crate) fn connect_bearer(
             headers.insert(AUTHORIZATION, value);
         }
     }
-    let mut builder = reqwest::Client::builder()
+    let mut builder = crate::tls::http_client()
         .default_headers(headers)
-        .user_agent(concat!("smartalex-mcp/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!("smartalex/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(timeouts.connect)
         .timeout(timeouts.request)
         .tcp_nodelay(true);
