@@ -4,7 +4,10 @@
 //! them into the hints an AI model reads, and `mcp-error-reference.txt` pins
 //! every message word for word. So every failure inside the sandbox becomes
 //! one [`ApiError`] variant, and only [`IntoResponse`] turns it into a status
-//! and a JSON body — the exact text lives here and nowhere else.
+//! and a JSON body. The fixed messages are here; the two kinds that carry
+//! details are worded where the details are known: request-body problems
+//! by `validate.rs` (`ApiError::body`, `ApiError::field`), and business
+//! rules by the handler that enforces them.
 //!
 //! [`ApiError::Internal`] carries its cause for the log, never for the
 //! client: the body is always `{"error":"Internal server error"}`. This
