@@ -283,16 +283,17 @@ async fn an_operation_added_to_the_spec_works_against_the_embedded_sandbox() {
     let failed = build(&copy);
     assert!(!failed.status.success(), "a spec without the example built");
     let stderr = String::from_utf8_lossy(&failed.stderr);
+    // One line from each build script that reads the spec (the SDK's and
+    // the server's; Cargo may stop before the second runs), and nothing else
+    // naming the operation.
     let lines: Vec<&str> = stderr
         .lines()
         .map(str::trim)
         .filter(|l| l.contains("delete_contact"))
         .collect();
-    assert_eq!(
-        lines,
-        [
-            "error: openapi/: operation `delete_contact`: the 200 response has no `example`; the sandbox answers an operation it does not simulate with it"
-        ],
+    let expected = "error: openapi/: operation `delete_contact`: the 200 response has no `example`; the sandbox answers an operation it does not simulate with it";
+    assert!(
+        !lines.is_empty() && lines.iter().all(|l| *l == expected),
         "{stderr}"
     );
 }
