@@ -50,6 +50,10 @@ fn unpack(krate: &Path, into: &Path) -> PathBuf {
     into.join(stem)
 }
 
+/// The crates the server needs that are not on crates.io yet: each is
+/// packaged beside the server and patched in from its unpacked crate.
+const UNPUBLISHED: [&str; 3] = ["smartalex-schema", "smartalex", "smartalex-mcp-codegen"];
+
 #[test]
 fn cargo_install_builds_the_server_from_the_packaged_crates() {
     let dir = scratch("cargo");
@@ -58,23 +62,13 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
     let version = env!("CARGO_PKG_VERSION");
 
     // The crates in one go (Cargo >= 1.90): the server's dependencies on
-    // the generator and the checker are resolved against those being packaged.
-    run_ok(
-        cargo()
-            .args(["package", "--offline", "--allow-dirty", "--no-verify"])
-            .args([
-                "-p",
-                "smartalex-schema",
-                "-p",
-                "smartalex",
-                "-p",
-                "smartalex-mcp-codegen",
-                "-p",
-                "smartalex-mcp",
-                "--target-dir",
-            ])
-            .arg(dir.join("package-target")),
-    );
+    // the others are resolved against those being packaged.
+    let mut package = cargo();
+    package.args(["package", "--offline", "--allow-dirty", "--no-verify"]);
+    for name in UNPUBLISHED.iter().chain(&["smartalex-mcp"]) {
+        package.args(["-p", name]);
+    }
+    run_ok(package.arg("--target-dir").arg(dir.join("package-target")));
     let packaged = dir.join("package-target/package");
     // Unpacked outside this checkout, or cargo would take them for members
     // of its workspace.
@@ -83,18 +77,17 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
         &packaged.join(format!("smartalex-mcp-{version}.crate")),
         outside.path(),
     );
-    let codegen = unpack(
-        &packaged.join(format!("smartalex-mcp-codegen-{version}.crate")),
-        outside.path(),
-    );
-    let schema = unpack(
-        &packaged.join(format!("smartalex-schema-{version}.crate")),
-        outside.path(),
-    );
-    let sdk = unpack(
-        &packaged.join(format!("smartalex-{version}.crate")),
-        outside.path(),
-    );
+    let unpacked: Vec<(&str, PathBuf)> = UNPUBLISHED
+        .iter()
+        .map(|name| {
+            let krate = packaged.join(format!("{name}-{version}.crate"));
+            (*name, unpack(&krate, outside.path()))
+        })
+        .collect();
+    let (_, sdk) = unpacked
+        .iter()
+        .find(|(name, _)| *name == "smartalex")
+        .expect("the SDK is packaged");
     assert!(
         sdk.join("openapi/gateway.yaml").is_file(),
         "the SDK crate carries the spec its build script reads"
@@ -126,18 +119,18 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
         );
     }
 
-    // The packaged lock file pins the generator and the checker from
-    // crates.io; patched to their unpacked crates they are path
-    // dependencies, which a lock file records without a source or checksum.
-    // Everything else stays as packaged.
+    // The packaged lock file pins the unpublished crates from crates.io;
+    // patched to their unpacked crates they are path dependencies, which a
+    // lock file records without a source or checksum. Everything else stays
+    // as packaged.
     let lock_path = server.join("Cargo.lock");
     let lock = std::fs::read_to_string(&lock_path).unwrap();
     let lock: Vec<String> = lock
         .split("\n[[package]]\n")
         .map(|entry| {
-            if entry.starts_with("name = \"smartalex-mcp-codegen\"\n")
-                || entry.starts_with("name = \"smartalex-schema\"\n")
-                || entry.starts_with("name = \"smartalex\"\n")
+            if UNPUBLISHED
+                .iter()
+                .any(|name| entry.starts_with(&format!("name = \"{name}\"\n")))
             {
                 entry
                     .split('\n')
@@ -151,36 +144,26 @@ fn cargo_install_builds_the_server_from_the_packaged_crates() {
         .collect();
     std::fs::write(&lock_path, lock.join("\n[[package]]\n")).unwrap();
     let root = dir.join("install");
-    run_ok(
-        cargo()
-            .args([
-                "install",
-                "--offline",
-                "--locked",
-                "--debug",
-                "--no-track",
-                "--root",
-            ])
-            .arg(&root)
-            .arg("--path")
-            .arg(&server)
-            .arg("--config")
-            .arg(format!(
-                "patch.crates-io.smartalex-mcp-codegen.path={:?}",
-                codegen.to_str().unwrap()
-            ))
-            .arg("--config")
-            .arg(format!(
-                "patch.crates-io.smartalex-schema.path={:?}",
-                schema.to_str().unwrap()
-            ))
-            .arg("--config")
-            .arg(format!(
-                "patch.crates-io.smartalex.path={:?}",
-                sdk.to_str().unwrap()
-            ))
-            .env("CARGO_TARGET_DIR", &target),
-    );
+    let mut install = cargo();
+    install
+        .args([
+            "install",
+            "--offline",
+            "--locked",
+            "--debug",
+            "--no-track",
+            "--root",
+        ])
+        .arg(&root)
+        .arg("--path")
+        .arg(&server);
+    for (name, path) in &unpacked {
+        install.arg("--config").arg(format!(
+            "patch.crates-io.{name}.path={:?}",
+            path.to_str().unwrap()
+        ));
+    }
+    run_ok(install.env("CARGO_TARGET_DIR", &target));
 
     let installed = root.join("bin/smartalex-mcp");
     let out = run_ok(Command::new(&installed).arg("--version"));
