@@ -33,7 +33,7 @@ use super::db::Store;
 use super::errors::ApiError;
 use super::oauth::operator::Operator;
 use super::operations::{self, OPERATIONS, Operation};
-use super::routes::{self, Workspace};
+use super::routes::{self, ResourceId, Workspace};
 use super::validate;
 use super::{SandboxOptions, SharedApp};
 use crate::listen::ConnectionLimits;
@@ -168,8 +168,12 @@ fn operation(op: &'static Operation) -> MethodRouter<SharedApp> {
         .ok()
         .and_then(|m| MethodFilter::try_from(m).ok())
         .unwrap_or_else(|| panic!("`{}`: the spec's method {} is not HTTP", op.id, op.method));
-    let handler = routes::simulation(op.id, filter)
-        .unwrap_or_else(|| on(filter, move || operations::answer_example(op)));
+    let handler = match routes::simulation(op.id) {
+        Some(route) => route(filter),
+        None => on(filter, move || operations::answer_example(op)),
+    };
+    // Resolved once, here: the generator takes the domains from the same tags.
+    let domain = Domain::parse(op.domain);
     // Compiled once, here: the generator checked the schema is JSON.
     let schema = op.body.map(|text| {
         Schema::compile(text).map(Arc::new).map_err(|e| {
@@ -177,21 +181,22 @@ fn operation(op: &'static Operation) -> MethodRouter<SharedApp> {
         })
     });
     handler.route_layer(middleware::from_fn(move |req: Request, next: Next| {
-        admit(op, schema.clone(), req, next)
+        admit(op, domain, schema.clone(), req, next)
     }))
 }
 
 /// In the gateway's order: the caller may do the operation's access in its
 /// domain (403), the path's id is a UUID (400), the body fits the request
-/// schema (400/422). The handler then gets the caller's [`Workspace`] and
-/// the checked [`Body`].
+/// schema (400/422). The handler then gets the caller's [`Workspace`], the
+/// [`ResourceId`] and the checked body.
 async fn admit(
     op: &'static Operation,
+    domain: Option<Domain>,
     schema: Option<Result<Arc<Schema>, ()>>,
     req: Request,
     next: Next,
 ) -> Response {
-    match admitted(op, schema, req).await {
+    match admitted(op, domain, schema, req).await {
         Ok(req) => next.run(req).await,
         Err(e) => e.into_response(),
     }
@@ -199,6 +204,7 @@ async fn admit(
 
 async fn admitted(
     op: &'static Operation,
+    domain: Option<Domain>,
     schema: Option<Result<Arc<Schema>, ()>>,
     req: Request,
 ) -> Result<Request, ApiError> {
@@ -207,14 +213,21 @@ async fn admitted(
         .extensions
         .get::<Principal>()
         .ok_or_else(|| ApiError::internal("no principal before authorization"))?;
-    let domain = Domain::parse(op.domain)
-        .ok_or_else(|| ApiError::internal(format!("`{}`: unknown domain", op.id)))?;
+    let domain =
+        domain.ok_or_else(|| ApiError::internal(format!("`{}`: unknown domain", op.id)))?;
     let workspace = Workspace(principal.authorize(domain, op.access)?.to_owned());
     parts.extensions.insert(workspace);
-    if let Ok(params) = RawPathParams::from_request_parts(&mut parts, &()).await
-        && let Some((_, id)) = params.iter().find(|(name, _)| *name == "id")
-    {
-        validate::path_id(id)?;
+    if op.path.contains("{id}") {
+        // A segment that does not even decode to UTF-8 is no UUID either.
+        let params = RawPathParams::from_request_parts(&mut parts, &())
+            .await
+            .map_err(|_| ApiError::InvalidUuid)?;
+        let raw = params
+            .iter()
+            .find_map(|(name, value)| (name == "id").then_some(value))
+            .ok_or(ApiError::InvalidUuid)?;
+        let id = ResourceId(validate::path_id(raw)?);
+        parts.extensions.insert(id);
     }
     let Some(schema) = schema else {
         return Ok(Request::from_parts(parts, body));

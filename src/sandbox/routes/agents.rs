@@ -9,8 +9,8 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, IdPath, Obj, QueryMap, Simulations, Workspace, created, insert_row, ok, sql_value,
-    text, update_row,
+    ApiResult, Obj, QueryMap, ResourceId, Simulations, Workspace, created, insert_row, ok,
+    sql_value, text, update_row,
 };
 use crate::sandbox::SharedApp;
 use crate::sandbox::errors::ApiError;
@@ -216,9 +216,8 @@ pub async fn list(
 pub async fn get(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    path: IdPath,
+    Extension(ResourceId(id)): Extension<ResourceId>,
 ) -> ApiResult {
-    let id = super::id(path)?;
     let found = app.store.read(move |c| Ok(fetch(c, &ws, &id)?)).await?;
     found.map(ok).ok_or(ApiError::NotFound("agents"))
 }
@@ -279,10 +278,9 @@ pub async fn quick_setup(
 pub async fn update(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    path: IdPath,
+    Extension(ResourceId(id)): Extension<ResourceId>,
     Extension(body): Extension<Body>,
 ) -> ApiResult {
-    let id = super::id(path)?;
     let agent = app
         .store
         .write(move |tx| {
@@ -305,9 +303,8 @@ pub async fn update(
 pub async fn delete(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    path: IdPath,
+    Extension(ResourceId(id)): Extension<ResourceId>,
 ) -> ApiResult {
-    let id = super::id(path)?;
     let body = app
         .store
         .write(move |tx| {

@@ -7,7 +7,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::Value;
 
-use super::{ApiResult, IdPath, Obj, QueryMap, Simulations, Workspace, ok};
+use super::{ApiResult, Obj, QueryMap, ResourceId, Simulations, Workspace, ok};
 use crate::sandbox::SharedApp;
 use crate::sandbox::errors::ApiError;
 use crate::sandbox::validate;
@@ -100,9 +100,8 @@ pub async fn list(
 pub async fn get(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    path: IdPath,
+    Extension(ResourceId(id)): Extension<ResourceId>,
 ) -> ApiResult {
-    let id = super::id(path)?;
     let found = app
         .store
         .read(move |c| Ok(fetch(c, &ws, &id, true)?))

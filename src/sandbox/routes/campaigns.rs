@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, IdPath, Obj, QueryMap, Simulations, Workspace, created, ok, opt_text, text,
+    ApiResult, Obj, QueryMap, ResourceId, Simulations, Workspace, created, ok, opt_text, text,
 };
 use crate::sandbox::SharedApp;
 use crate::sandbox::errors::ApiError;
@@ -106,9 +106,8 @@ pub async fn list(
 pub async fn get(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    path: IdPath,
+    Extension(ResourceId(id)): Extension<ResourceId>,
 ) -> ApiResult {
-    let id = super::id(path)?;
     let found = app.store.read(move |c| Ok(fetch(c, &ws, &id)?)).await?;
     found.map(ok).ok_or(ApiError::NotFound("campaigns"))
 }
@@ -177,10 +176,9 @@ pub async fn create(
 pub async fn add_contacts(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    path: IdPath,
+    Extension(ResourceId(id)): Extension<ResourceId>,
     Extension(body): Extension<Body>,
 ) -> ApiResult {
-    let id = super::id(path)?;
     let requested: Vec<String> = body
         .list("contact_ids")
         .unwrap_or_default()
@@ -251,9 +249,8 @@ pub async fn add_contacts(
 pub async fn start(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    path: IdPath,
+    Extension(ResourceId(id)): Extension<ResourceId>,
 ) -> ApiResult {
-    let id = super::id(path)?;
     let (cid, wid) = (id.clone(), ws.clone());
     let campaign = app
         .store

@@ -8,8 +8,8 @@ use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::Value;
 
 use super::{
-    ApiResult, IdPath, Obj, QueryMap, Simulations, Workspace, created, insert_row, ok, sql_value,
-    text, update_row,
+    ApiResult, Obj, QueryMap, ResourceId, Simulations, Workspace, created, insert_row, ok,
+    sql_value, text, update_row,
 };
 use crate::sandbox::SharedApp;
 use crate::sandbox::errors::ApiError;
@@ -76,9 +76,8 @@ pub async fn list(
 pub async fn get(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    path: IdPath,
+    Extension(ResourceId(id)): Extension<ResourceId>,
 ) -> ApiResult {
-    let id = super::id(path)?;
     let found = app.store.read(move |c| Ok(fetch(c, &ws, &id)?)).await?;
     found.map(ok).ok_or(ApiError::NotFound("contacts"))
 }
@@ -111,10 +110,9 @@ pub async fn create(
 pub async fn update(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    path: IdPath,
+    Extension(ResourceId(id)): Extension<ResourceId>,
     Extension(body): Extension<Body>,
 ) -> ApiResult {
-    let id = super::id(path)?;
     let contact = app
         .store
         .write(move |tx| {

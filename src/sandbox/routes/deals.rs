@@ -8,8 +8,8 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 use serde_json::{Value, json};
 
 use super::{
-    ApiResult, IdPath, Obj, QueryMap, Simulations, Workspace, created, insert_row, ok, sql_value,
-    text, update_row,
+    ApiResult, Obj, QueryMap, ResourceId, Simulations, Workspace, created, insert_row, ok,
+    sql_value, text, update_row,
 };
 use crate::sandbox::SharedApp;
 use crate::sandbox::errors::ApiError;
@@ -147,10 +147,9 @@ pub async fn create(
 pub async fn update(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    path: IdPath,
+    Extension(ResourceId(id)): Extension<ResourceId>,
     Extension(body): Extension<Body>,
 ) -> ApiResult {
-    let id = super::id(path)?;
     let deal = app
         .store
         .write(move |tx| {
@@ -191,9 +190,8 @@ pub async fn update(
 pub async fn delete(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    path: IdPath,
+    Extension(ResourceId(id)): Extension<ResourceId>,
 ) -> ApiResult {
-    let id = super::id(path)?;
     let body = app
         .store
         .write(move |tx| {

@@ -7,8 +7,8 @@
 //!
 //! Handlers follow one shape: the router has already authorized the call
 //! from the operation's domain and method (403) and hands over the caller's
-//! [`Workspace`] → parse the path id (400) → validate the body (400/422) →
-//! one `Store` call that filters every query by that workspace (404 for
+//! [`Workspace`], the path's [`ResourceId`] (400 before) and the checked
+//! body (400/422 before) → one `Store` call that filters every query by that workspace (404 for
 //! anything else) → JSON.
 
 pub mod agents;
@@ -23,8 +23,8 @@ pub mod webhooks;
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query};
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter};
@@ -33,7 +33,7 @@ use serde_json::{Map, Value, json};
 
 use super::SharedApp;
 use super::errors::ApiError;
-use super::validate::{self, Page};
+use super::validate::Page;
 
 /// What one file of `routes/` simulates: each operation it answers, and
 /// how to route it for the method the spec gives it.
@@ -52,28 +52,26 @@ const SIMULATIONS: [Simulations; 8] = [
     platform::SIMULATIONS,
 ];
 
-/// The handler that simulates the operation `id` of the spec, for the
-/// method `filter`; `None` for an operation answered from its example.
-pub fn simulation(id: &str, filter: MethodFilter) -> Option<MethodRouter<SharedApp>> {
+/// How to route the simulation of the operation `id` of the spec; `None`
+/// for an operation answered from its example.
+pub fn simulation(id: &str) -> Option<fn(MethodFilter) -> MethodRouter<SharedApp>> {
     SIMULATIONS
         .iter()
         .flat_map(|file| file.iter())
         .find(|(op, _)| *op == id)
-        .map(|(_, route)| route(filter))
-}
-
-/// Whether the sandbox simulates the operation `id`.
-pub fn simulates(id: &str) -> bool {
-    simulation(id, MethodFilter::GET).is_some()
+        .map(|(_, route)| *route)
 }
 
 /// The caller's workspace, once the router has authorized the operation.
 #[derive(Debug, Clone)]
 pub struct Workspace(pub String);
 
+/// The path's `{id}`, checked and lower-cased by the router.
+#[derive(Debug, Clone)]
+pub struct ResourceId(pub String);
+
 pub type ApiResult = Result<Response, ApiError>;
 
-pub type IdPath = Result<Path<String>, PathRejection>;
 pub type QueryMap = Result<Query<HashMap<String, String>>, QueryRejection>;
 
 pub fn ok(value: Value) -> Response {
@@ -82,12 +80,6 @@ pub fn ok(value: Value) -> Response {
 
 pub fn created(value: Value) -> Response {
     (StatusCode::CREATED, Json(value)).into_response()
-}
-
-/// The `{id}` path segment as a canonical UUID.
-pub fn id(path: IdPath) -> Result<String, ApiError> {
-    let Path(raw) = path.map_err(|_| ApiError::InvalidUuid)?;
-    validate::path_id(&raw)
 }
 
 pub fn query(q: QueryMap) -> Result<HashMap<String, String>, ApiError> {

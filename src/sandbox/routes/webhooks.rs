@@ -7,7 +7,7 @@ use axum::routing::on;
 use rusqlite::{Row, params};
 use serde_json::{Value, json};
 
-use super::{ApiResult, IdPath, Obj, QueryMap, Simulations, Workspace, created, ok};
+use super::{ApiResult, Obj, QueryMap, ResourceId, Simulations, Workspace, created, ok};
 use crate::sandbox::SharedApp;
 use crate::sandbox::errors::ApiError;
 use crate::sandbox::validate::{self, Body};
@@ -97,9 +97,8 @@ pub async fn create(
 pub async fn delete(
     State(app): State<SharedApp>,
     Extension(Workspace(ws)): Extension<Workspace>,
-    path: IdPath,
+    Extension(ResourceId(id)): Extension<ResourceId>,
 ) -> ApiResult {
-    let id = super::id(path)?;
     let body = app
         .store
         .write(move |tx| {
