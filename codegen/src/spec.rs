@@ -319,9 +319,15 @@ pub const CONFIRM_ARG: &str = "confirm";
 /// GET reads; DELETE destroys (idempotently); PUT/PATCH replace or merge
 /// (idempotently); POST adds. None of them reaches outside the workspace
 /// unless `x-mcp` says so.
+/// Whether an HTTP method only reads (RFC 9110's safe methods): the
+/// tool's default read-only hint, and the access the sandbox requires.
+pub(crate) fn reads(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS")
+}
+
 fn default_annotations(method: &str) -> Annotations {
     let (read_only, destructive, idempotent) = match method {
-        "GET" | "HEAD" | "OPTIONS" => (true, None, None),
+        m if reads(m) => (true, None, None),
         "DELETE" => (false, Some(true), Some(true)),
         "PUT" | "PATCH" => (false, Some(false), Some(true)),
         _ => (false, Some(false), Some(false)),
