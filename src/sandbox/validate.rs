@@ -170,14 +170,10 @@ fn list_item_of(path: &str) -> Option<&str> {
     index.bytes().all(|b| b.is_ascii_digit()).then_some(list)
 }
 
-/// A canonical (hyphenated, 36-character) UUID.
-pub fn is_uuid(s: &str) -> bool {
-    s.len() == 36 && uuid::Uuid::parse_str(s).is_ok()
-}
-
 /// The path id, lower-cased, or 400 `Invalid UUID format`.
 pub fn path_id(raw: &str) -> Result<String, ApiError> {
-    if is_uuid(raw) {
+    // The same UUID rule as every `format: uuid` of the spec.
+    if smartalex_schema::format_ok("uuid", raw) {
         Ok(raw.to_ascii_lowercase())
     } else {
         Err(ApiError::InvalidUuid)
