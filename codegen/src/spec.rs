@@ -463,6 +463,14 @@ fn read_body(doc: &Value, id: &str, body: Option<&Value>) -> Result<Option<Value
             "requestBody schema must be an object: its properties become tool arguments",
         ));
     }
+    // The sandbox writes a checked body's members to storage by name, so
+    // only the schema's own members may get through.
+    if schema.get("additionalProperties") != Some(&Value::Bool(false)) {
+        return Err(Error::invalid(
+            id,
+            "requestBody schema must set `additionalProperties: false`: the gateway refuses unknown fields",
+        ));
+    }
     Ok(Some(schema))
 }
 

@@ -176,6 +176,10 @@ fn a_bad_spec_fails_with_one_line_naming_the_operation() {
         ),
         without_example("get_platform_status"),
         broken("status: healthy", "status: sleepy"),
+        broken(
+            "ContactCreate:\n      type: object\n      additionalProperties: false\n",
+            "ContactCreate:\n      type: object\n",
+        ),
     ];
     let lines: Vec<String> = cases.iter().map(ToString::to_string).collect();
     for (err, line) in cases.iter().zip(&lines) {
@@ -197,6 +201,13 @@ fn a_bad_spec_fails_with_one_line_naming_the_operation() {
         lines[5].contains("`example` does not match its schema at `status`"),
         "{}",
         lines[5]
+    );
+    assert!(
+        lines[6].starts_with(
+            "operation `create_contact`: requestBody schema must set `additionalProperties: false`"
+        ),
+        "{}",
+        lines[6]
     );
     insta::assert_snapshot!("bad_spec_errors", lines.join("\n"));
 }
