@@ -1,6 +1,6 @@
 //! Wiring only: read `openapi/` (the gateway spec and the MCP resources and
 //! prompts under `openapi/mcp/`), let the generator produce the client, tool
-//! table, dispatch, surface tables and the sandbox's operation table, write
+//! table, dispatch and surface tables, write
 //! them to `OUT_DIR`. All logic
 //! (and its tests) lives in the `smartalex-mcp-codegen` crate.
 
@@ -23,7 +23,6 @@ fn main() {
         ("tools.rs", &generated.tools),
         ("dispatch.rs", &generated.dispatch),
         ("surface.rs", &generated.surface_src),
-        ("operations.rs", &generated.operations),
     ] {
         fs::write(out.join(name), source).unwrap_or_else(|e| fail(&format!("{name}: {e}")));
     }

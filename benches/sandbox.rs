@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use smartalex_mcp::sandbox::{self, Db, SandboxOptions};
+use smartalex_sandbox::{self as sandbox, Db, SandboxOptions};
 
 fn options(db: &std::path::Path) -> SandboxOptions {
     SandboxOptions {

@@ -8,57 +8,31 @@ pub use smartalex::{
     types,
 };
 
-#[cfg(feature = "server")]
 mod args;
-#[cfg(feature = "server")]
+mod changes;
 mod client_log;
-#[cfg(feature = "server")]
-pub mod complete;
-#[cfg(feature = "server")]
+mod complete;
 pub mod confirm;
-#[cfg(feature = "server")]
 mod dispatch;
-#[cfg(feature = "server")]
-pub mod error;
-#[cfg(feature = "server")]
+mod error;
 pub mod gateway;
-#[cfg(feature = "server")]
 mod hex;
-#[cfg(feature = "server")]
 pub mod live;
-#[cfg(feature = "server")]
 pub mod logs;
-#[cfg(feature = "server")]
-pub mod prompts;
-#[cfg(feature = "server")]
+mod prompts;
 pub mod registry;
-#[cfg(feature = "server")]
-pub mod resources;
-#[cfg(feature = "server")]
+mod resources;
 pub mod server;
-#[cfg(feature = "server")]
 mod shape;
-#[cfg(feature = "server")]
 mod splice;
-#[cfg(feature = "server")]
 pub mod stdio;
-#[cfg(feature = "server")]
 pub mod surface;
-#[cfg(feature = "server")]
 pub mod tools;
-#[cfg(feature = "server")]
 pub mod truncate;
-#[cfg(feature = "server")]
 pub mod untrusted;
 
-#[cfg(feature = "sandbox")]
-pub mod sandbox;
-
+// Who a request acts for: below both the server and the HTTP transport.
+#[cfg(feature = "http")]
+mod caller;
 #[cfg(feature = "http")]
 pub mod http;
-#[cfg(any(feature = "http", feature = "sandbox"))]
-pub mod listen;
-#[cfg(any(feature = "http", feature = "sandbox"))]
-pub mod origin;
-#[cfg(any(feature = "http", feature = "sandbox"))]
-pub mod ratelimit;

@@ -25,14 +25,14 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
-use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
+// The feed every watch loop hears, below the registry that holds it; named
+// here too, where subscribers and the binary have always found it.
+pub use crate::changes::{Change, DEFAULT_POLL, Live, MIN_POLL, Publisher, PushSource};
 use crate::gateway::Gateway;
 use crate::registry::Registry;
 use crate::surface::ResourceSource;
@@ -40,133 +40,6 @@ use crate::tools;
 
 /// The most resources one session (or one listen stream) may watch.
 pub const MAX_SUBSCRIPTIONS: usize = 32;
-/// The shortest poll interval.
-pub const MIN_POLL: Duration = Duration::from_secs(1);
-/// The poll interval unless configured.
-pub const DEFAULT_POLL: Duration = Duration::from_secs(30);
-/// Changes a slow watcher may fall behind before it skips some (and then
-/// treats everything it watches as updated).
-const BACKLOG: usize = 1024;
-
-/// A change the gateway reported: its webhook event and record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
-    /// The workspace it happened in.
-    pub workspace: String,
-    /// The webhook event type, e.g. `call.completed`.
-    pub event: String,
-    /// The changed record's id, when it has one.
-    pub id: Option<String>,
-}
-
-/// What arranges for the gateway to push a workspace's changes when its
-/// first subscriber comes (cloud mode registers a webhook,
-/// `crate::http`'s receiver).
-pub trait PushSource: Send + Sync + std::fmt::Debug {
-    /// Changes of `workspace` are wanted; `gateway` acts for it. Resolves
-    /// once they will be pushed, or once that failed (polls remain).
-    fn want<'a>(
-        &'a self,
-        workspace: &'a str,
-        gateway: &'a Arc<Gateway>,
-    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
-}
-
-/// The feed of changes every watcher of this process hears, and the poll
-/// interval.
-#[derive(Debug)]
-pub struct Live {
-    changes: broadcast::Sender<Change>,
-    /// Milliseconds; 0 is off.
-    poll_ms: AtomicU64,
-    push: OnceLock<Arc<dyn PushSource>>,
-}
-
-impl Default for Live {
-    fn default() -> Self {
-        Self {
-            changes: broadcast::channel(BACKLOG).0,
-            poll_ms: AtomicU64::new(DEFAULT_POLL.as_millis() as u64),
-            push: OnceLock::new(),
-        }
-    }
-}
-
-impl Change {
-    /// Anything may have changed (a source fell behind).
-    const ANYTHING: &str = "*";
-
-    fn anything() -> Self {
-        Self {
-            workspace: Self::ANYTHING.to_owned(),
-            event: Self::ANYTHING.to_owned(),
-            id: None,
-        }
-    }
-
-    fn is_anything(&self) -> bool {
-        self.event == Self::ANYTHING
-    }
-}
-
-/// A handle that publishes to a [`Live`] feed from elsewhere (a task
-/// forwarding the gateway's events).
-#[derive(Debug, Clone)]
-pub struct Publisher(broadcast::Sender<Change>);
-
-impl Publisher {
-    /// Tell every watcher about `change`.
-    pub fn publish(&self, change: Change) {
-        // No watcher is not an error.
-        let _ = self.0.send(change);
-    }
-
-    /// The source skipped `_missed` changes: every watcher re-reads all it
-    /// watches.
-    pub fn lagged(&self, _missed: u64) {
-        let _ = self.0.send(Change::anything());
-    }
-}
-
-impl Live {
-    /// Tell every watcher about `change`.
-    pub fn publish(&self, change: Change) {
-        self.publisher().publish(change);
-    }
-
-    /// A handle to publish with.
-    pub fn publisher(&self) -> Publisher {
-        Publisher(self.changes.clone())
-    }
-
-    /// Poll subscribed resources every `every` (at least [`MIN_POLL`]), or
-    /// never (`None`).
-    pub fn set_poll(&self, every: Option<Duration>) {
-        let ms = every.map_or(0, |d| d.max(MIN_POLL).as_millis() as u64);
-        self.poll_ms.store(ms, Ordering::Relaxed);
-    }
-
-    /// Ask `source` to arrange pushes for workspaces as subscribers come.
-    pub fn set_push_source(&self, source: Arc<dyn PushSource>) {
-        let _ = self.push.set(source);
-    }
-
-    /// A subscriber is about to watch: have its workspace's changes pushed,
-    /// if there is a way to.
-    pub async fn want(&self, watcher: &Watcher) {
-        if let (Some(push), Some(workspace)) = (self.push.get(), &watcher.workspace) {
-            push.want(workspace, &watcher.gateway).await;
-        }
-    }
-
-    /// The poll interval, if polls are on.
-    pub fn poll(&self) -> Option<Duration> {
-        match self.poll_ms.load(Ordering::Relaxed) {
-            0 => None,
-            ms => Some(Duration::from_millis(ms)),
-        }
-    }
-}
 
 /// Why a URI cannot be watched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -308,7 +181,7 @@ pub struct Watcher {
 /// Send updates of `subs` through `out` until its [`Subscriptions`] is
 /// dropped, `stop` fires or `out` goes away.
 pub async fn watch<N: Notify>(watcher: Watcher, subs: Watched, out: N, stop: CancellationToken) {
-    let mut changes = watcher.registry.live().changes.subscribe();
+    let mut changes = watcher.registry.live().subscribe();
     let poll = watcher.registry.live().poll();
     let mut ticks =
         poll.map(|every| tokio::time::interval_at(tokio::time::Instant::now() + every, every));
@@ -438,15 +311,5 @@ mod tests {
         );
         subs.remove("smartalex://calls/1");
         assert!(subs.add(&r, "smartalex://calls/one-more").is_ok());
-    }
-
-    #[test]
-    fn poll_intervals_are_bounded_below() {
-        let live = Live::default();
-        assert_eq!(live.poll(), Some(DEFAULT_POLL));
-        live.set_poll(Some(Duration::from_millis(10)));
-        assert_eq!(live.poll(), Some(MIN_POLL));
-        live.set_poll(None);
-        assert_eq!(live.poll(), None);
     }
 }

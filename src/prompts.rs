@@ -481,12 +481,12 @@ mod tests {
     #[tokio::test]
     async fn ids_are_looked_up_or_found_in_the_list() {
         use crate::gateway::KeyState;
-        use crate::sandbox::{Db, SandboxOptions};
         use crate::tools::Selection;
+        use smartalex_sandbox::{Db, SandboxOptions};
 
         let dir = tempfile::tempdir().unwrap();
         let options = SandboxOptions::new(Db::Path(dir.path().join("demo.db")));
-        let running = crate::sandbox::start("127.0.0.1:0".parse().unwrap(), options)
+        let running = smartalex_sandbox::start("127.0.0.1:0".parse().unwrap(), options)
             .await
             .unwrap();
         let key = KeyState::Valid(crate::ApiKey::parse(&running.api_key).unwrap());

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject, Tool, ToolAnnotations};
 use serde_json::{Map, Value};
 
+use crate::changes::Live;
 use crate::error::{CallError, Violation, snippet};
 use crate::gateway::Gateway;
 use crate::shape::Shape;
@@ -39,7 +40,7 @@ pub struct Registry {
     entries: Vec<Entry>,
     gateway: Arc<Gateway>,
     /// Changes heard for live resources ([`crate::live`]).
-    live: crate::live::Live,
+    live: Live,
 }
 
 /// Whether the user already approved a tool that asks first.
@@ -67,7 +68,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CallReport {
     pub tool: &'static str,
-    /// `ok`, or why it failed ([`CallError::kind`]: `gateway_4xx`,
+    /// `ok`, or why it failed (`CallError::kind`: `gateway_4xx`,
     /// `invalid_arguments`, `timeout`, …).
     pub outcome: &'static str,
     /// The gateway's HTTP status, when it answered.
@@ -134,12 +135,12 @@ impl Registry {
         Self {
             entries,
             gateway: Arc::new(gateway),
-            live: crate::live::Live::default(),
+            live: Live::default(),
         }
     }
 
     /// The feed of changes subscribers hear, and the poll interval.
-    pub fn live(&self) -> &crate::live::Live {
+    pub fn live(&self) -> &Live {
         &self.live
     }
 

@@ -4,7 +4,7 @@
 //! clients and per-request `_meta` for 2026-07-28 ones); this type answers
 //! the methods SmartAlex implements — tools, resources and their templates,
 //! prompts, completions, and log messages about tool calls for clients that
-//! ask ([`crate::client_log`]) — and declares exactly those capabilities, so
+//! ask (`crate::client_log`) — and declares exactly those capabilities, so
 //! anything else gets method-not-found. So do the methods 2026-07-28
 //! removed (`initialize`, `logging/setLevel`, …) when a request of that era
 //! names them: the HTTP transport answers those 404, as SEP-2575 requires.
@@ -97,7 +97,7 @@ impl SmartAlexServer {
     }
 
     /// Answer tool calls with placeholders that the transport replaces by
-    /// the answer's bytes as it writes the message ([`crate::splice`]).
+    /// the answer's bytes as it writes the message (`crate::splice`).
     /// Only for a transport that splices: this crate's stdio and HTTP ones.
     pub fn with_spliced_results(mut self) -> Self {
         self.spliced = true;
@@ -139,11 +139,11 @@ impl SmartAlexServer {
 /// The HTTP caller of this request (the HTTP layer put it in the request's
 /// extensions).
 #[cfg(feature = "http")]
-fn caller(context: &RequestContext<RoleServer>) -> Option<&crate::http::Caller> {
+fn caller(context: &RequestContext<RoleServer>) -> Option<&crate::caller::Caller> {
     context
         .extensions
         .get::<axum::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<crate::http::Caller>())
+        .and_then(|parts| parts.extensions.get::<crate::caller::Caller>())
 }
 
 /// Who a confirmation is bound to: on HTTP the caller's workspace and
@@ -151,7 +151,7 @@ fn caller(context: &RequestContext<RoleServer>) -> Option<&crate::http::Caller> 
 fn subject(context: &RequestContext<RoleServer>) -> [u8; 32] {
     #[cfg(feature = "http")]
     if let Some(caller) = caller(context) {
-        return *crate::http::Subject::of(caller).as_bytes();
+        return *crate::caller::Subject::of(caller).as_bytes();
     }
     let _ = context;
     [0u8; 32]
@@ -475,7 +475,10 @@ impl ServerHandler for SmartAlexServer {
             .map_err(watch_error)?;
         if first {
             let watcher = self.watcher(&context);
-            self.registry.live().want(&watcher).await;
+            self.registry
+                .live()
+                .want(watcher.workspace.as_deref(), &watcher.gateway)
+                .await;
             let watched = self.subscriptions.watched();
             let peer = context.peer.clone();
             tokio::spawn(crate::live::watch(
@@ -523,7 +526,10 @@ impl ServerHandler for SmartAlexServer {
             subs.add(&self.registry, uri).map_err(watch_error)?;
         }
         let watcher = self.watcher(context.request_context());
-        self.registry.live().want(&watcher).await;
+        self.registry
+            .live()
+            .want(watcher.workspace.as_deref(), &watcher.gateway)
+            .await;
         let stop = tokio_util::sync::CancellationToken::new();
         tokio::select! {
             () = context.cancelled() => {}

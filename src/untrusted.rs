@@ -20,7 +20,7 @@
 //! control characters other than tab and newline) are removed.
 //!
 //! The fence is applied in one place, as a gateway answer is written
-//! ([`crate::shape`], at the paths the generator emits for each tool), so
+//! (`crate::shape`, at the paths the generator emits for each tool), so
 //! tool results, resources and the resources prompts embed all carry it.
 
 /// Opens a third party's text.

@@ -20,7 +20,7 @@ pub struct Error {
 pub enum ErrorKind {
     /// The document is not YAML/JSON, or not an OpenAPI 3.0 document.
     Parse(String),
-    /// A rule this generator enforces on operations (see [`crate::spec`]).
+    /// A rule this generator enforces on operations (see `crate::spec`).
     Invalid(String),
     /// A `$ref` that does not resolve, or resolves to itself.
     Reference(String),

@@ -15,14 +15,7 @@
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::spec::Annotations;
-
-/// `x-mcp.resource` and `x-mcp.resource_template`, as written.
-#[derive(Debug, Clone, Default)]
-pub struct Declarations {
-    pub resource: Option<Value>,
-    pub resource_template: Option<Value>,
-}
+use crate::operation::{Annotations, Declarations};
 
 /// What an operation's `x-mcp` says.
 #[derive(Default)]

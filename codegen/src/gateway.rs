@@ -15,7 +15,7 @@ use quote::quote;
 use crate::error::Error;
 use crate::spec::{Spec, reads};
 
-/// `OPERATIONS` and `DOMAINS` for `src/sandbox/operations.rs`.
+/// `OPERATIONS` and `DOMAINS` for `sandbox/src/operations.rs`.
 pub fn operations(spec: &Spec) -> Result<String, Error> {
     let rows = spec.operations.iter().map(|op| {
         let id = &op.operation_id;
@@ -52,7 +52,7 @@ pub fn operations(spec: &Spec) -> Result<String, Error> {
     let domains = crate::spec::domains(spec);
     let count = spec.operations.len();
     crate::emit::finish(quote! {
-        use crate::sandbox::operations::{Access, Operation};
+        use crate::operations::{Access, Operation};
 
         /// Every operation of the spec, in the order it lists them.
         pub static OPERATIONS: [Operation; #count] = [#(#rows),*];

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use crate::error::{Error, ErrorKind};
-use crate::spec::Operation;
+use crate::operation::Operation;
 
 /// One argument of a generated client method.
 #[derive(Debug, Clone)]

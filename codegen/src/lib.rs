@@ -7,7 +7,7 @@
 //! snapshot tests and the build script stays a few lines of wiring.
 //!
 //! A fifth surface is the sandbox gateway's: its operation table
-//! ([`gateway`]), so the gateway serves every operation the spec lists.
+//! (`gateway`), so the gateway serves every operation the spec lists.
 //!
 //! Order matters: the spec is checked first (so a bad spec fails with a line
 //! naming the operation), then progenitor runs, then the tool table and
@@ -20,6 +20,7 @@ mod error;
 mod extension;
 mod gateway;
 mod introspect;
+mod operation;
 mod schema;
 mod spec;
 mod surface;
@@ -27,8 +28,8 @@ mod surface;
 use std::collections::BTreeMap;
 
 pub use error::{Error, ErrorKind};
-pub use extension::Declarations;
-pub use spec::{Annotations, CONFIRM_ARG, Location, Operation, Param, Spec, TOOL_PREFIX};
+pub use operation::{Annotations, Declarations, Location, Operation, Param};
+pub use spec::{CONFIRM_ARG, Spec, TOOL_PREFIX};
 pub use surface::{ArgCheck, Prompt, PromptArg, Resource, Source, Surface, Template, URI_SCHEME};
 
 /// The generated sources, ready to be written to `OUT_DIR`.
@@ -69,6 +70,12 @@ fn client_source(spec: &Spec) -> Result<String, Error> {
         "{}{client}\n/// The gateway URL the spec declares: the default `SMARTALEX_API_URL`.\npub const DEFAULT_BASE_URL: &str = {base_url:?};\n",
         emit::HEADER
     ))
+}
+
+/// The sandbox gateway's operation table alone (`OPERATIONS`, `DOMAINS`),
+/// for the `smartalex-sandbox` crate's build script.
+pub fn generate_operations(spec_text: &str) -> Result<String, Error> {
+    gateway::operations(&Spec::parse(spec_text)?)
 }
 
 /// The spec alone (no resources or prompts): for tests and tools.

@@ -12,7 +12,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind};
-use crate::spec::Param;
+use crate::operation::Param;
 
 /// Keywords that carry no meaning for a tool caller, or are OpenAPI-only.
 const DROPPED: [&str; 9] = [

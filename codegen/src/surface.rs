@@ -28,7 +28,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind};
-use crate::spec::{Operation, Spec, TOOL_PREFIX};
+use crate::operation::{Location, Operation};
+use crate::spec::{Spec, TOOL_PREFIX};
 
 /// The URI scheme of every resource.
 pub const URI_SCHEME: &str = "smartalex://";
@@ -471,7 +472,7 @@ fn get_tool<'s>(spec: &'s Spec, domain: &str) -> Option<(&'s Operation, String)>
         (o.domain == domain
             && o.method == "GET"
             && o.operation_id.starts_with("get_")
-            && param.location == crate::spec::Location::Path)
+            && param.location == Location::Path)
             .then(|| (o, param.name.clone()))
     })
 }

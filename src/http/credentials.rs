@@ -38,6 +38,7 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::caller::Caller;
 use crate::gateway::{Gateway, KeyState};
 use smartalex::{AccessToken, ApiKey, LIVE_PREFIX, TEST_PREFIX, Timeouts};
 
@@ -57,16 +58,6 @@ const MAX_BEARER: usize = 4096;
 const MIN_TOKEN: usize = 16;
 const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
-
-/// The caller of one MCP request: put in the request's extensions by the
-/// HTTP layer, read by the server to reach the gateway as this caller.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    /// The workspace every call of this request acts in.
-    pub workspace: String,
-    /// The gateway, with this caller's credential.
-    pub gateway: Arc<Gateway>,
-}
 
 /// Why a request has no caller.
 #[derive(Debug, Clone, PartialEq, Eq)]

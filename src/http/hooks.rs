@@ -28,8 +28,8 @@ use serde_json::{Map, Value, json};
 use sha2::Sha256;
 
 use super::Shared;
+use crate::changes::{Change, PushSource};
 use crate::gateway::Gateway;
-use crate::live::{Change, PushSource};
 use crate::registry::{Approval, Registry};
 
 /// The oldest (or most future) delivery timestamp accepted.

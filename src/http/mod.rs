@@ -3,21 +3,21 @@
 //! rmcp implements the transport — 2025-11-25 sessions (`Mcp-Session-Id`,
 //! SSE streams) and 2026-07-28 stateless requests alike. Around it this
 //! module adds what a hosted endpoint needs and rmcp leaves to the host:
-//! per-request credentials ([`credentials`]), sessions bound to the
-//! credential that opened them ([`sessions`]), the documented rate limits
-//! ([`crate::ratelimit`], shared with the sandbox) keyed on the client's
-//! address even behind a reverse proxy ([`client_ip`]), bounded connections
-//! ([`crate::listen`]), DNS-rebinding protection ([`crate::origin`], shared
-//! with the sandbox), the exact error
-//! bodies of the error reference ([`gate`]), what each protocol era gets on
-//! the wire ([`era`]: JSON answers, priming events only for clients that
-//! expect them), RFC 9728 Protected Resource Metadata, a health endpoint,
-//! and a graceful shutdown that lets in-flight calls finish.
+//! per-request credentials (`credentials`), sessions bound to the
+//! credential that opened them (`sessions`), the documented rate limits
+//! ([`smartalex_serve::ratelimit`], shared with the sandbox) keyed on the
+//! client's address even behind a reverse proxy (`client_ip`), bounded
+//! connections ([`smartalex_serve::listen`]), DNS-rebinding protection
+//! ([`smartalex_serve::origin`], shared with the sandbox), the exact error
+//! bodies of the error reference (`gate`, `transport_errors`), what each
+//! protocol era gets on the wire (`era`: JSON answers, priming events only
+//! for clients that expect them), RFC 9728 Protected Resource Metadata, a
+//! health endpoint, and a graceful shutdown that lets in-flight calls finish.
 //!
 //! Nothing here keeps per-caller state that another process would need:
 //! a 2026-07-28 request can land on any of several processes behind a load
 //! balancer, and with `--redis-url` they share one rate-limit budget and
-//! every 2025-11-25 session with its owner ([`session_store`]), so any
+//! every 2025-11-25 session with its owner (`session_store`), so any
 //! process answers any session. Without it, a session lives in the process
 //! that created it, and its clients need sticky routing.
 
@@ -29,6 +29,7 @@ mod hooks;
 mod session_store;
 mod sessions;
 mod spliced;
+mod transport_errors;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -46,14 +47,15 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-pub use crate::listen::ConnectionLimits;
-use crate::origin;
-use crate::ratelimit;
-pub use crate::ratelimit::{Limits, RateLimiter};
 pub use client_ip::{Cidr, CidrError, ForwardedHeader, TrustedProxies};
-pub use credentials::{Caller, ClientCredentials, Rejection, Resolver};
+pub use credentials::{ClientCredentials, Rejection, Resolver};
 pub use session_store::DEFAULT_TTL as DEFAULT_SESSION_TTL;
-pub use sessions::Subject;
+pub use smartalex_serve::listen::ConnectionLimits;
+use smartalex_serve::origin;
+use smartalex_serve::ratelimit;
+pub use smartalex_serve::ratelimit::{Limits, RateLimiter};
+
+pub use crate::caller::{Caller, Subject};
 
 use crate::confirm::{ConfirmKey, Sealer};
 use crate::registry::Registry;
@@ -398,7 +400,7 @@ impl Bound {
             drained.await;
             let _ = drained_tx.send(());
         });
-        let serving = crate::listen::serve(listener, router, connections, async move {
+        let serving = smartalex_serve::listen::serve(listener, router, connections, async move {
             stopping.cancelled().await
         });
         // Connections end once their request (or stream) does; a client that
@@ -472,7 +474,7 @@ async fn health() -> Response {
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {
-    gate::transport_error(
+    transport_errors::transport_error(
         axum::http::StatusCode::NOT_FOUND,
         &format!(
             "Not Found: {} is not an MCP endpoint of this server",

@@ -7,10 +7,10 @@
 //! parameters, and a process that gets a request for a session it does not
 //! hold loads them and replays the handshake, transparently. This is that
 //! store, in the Redis the rate limits already use, with what rmcp does not
-//! know: the [`Subject`] that opened the session ([`super::sessions`]).
-//! Without the owner in the same record, another process would have to
-//! refuse every session it did not open — or, worse, let in anyone holding
-//! the id.
+//! know: the [`Subject`] that opened the session, which [`super::sessions`]
+//! checks. Without the owner in the same record, another process would have
+//! to refuse every session it did not open — or, worse, let in anyone
+//! holding the id.
 //!
 //! - **Keys**: `smartalex-mcp:session:<hex SHA-256 of the session id>`, a
 //!   hash of `owner` (the opener's [`Subject`], itself a digest: no
@@ -44,7 +44,7 @@ use rmcp::transport::streamable_http_server::session::store::{
 };
 use sha2::{Digest, Sha256};
 
-use super::sessions::Subject;
+use crate::caller::Subject;
 
 /// How long an unused session stays in the store.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(60 * 60);
@@ -164,10 +164,12 @@ impl RedisSessions {
     /// Connect (and ping) now, so that a wrong URL stops start-up.
     pub(super) async fn connect(url: &str, ttl: Duration) -> Result<Self, ConnectError> {
         let fail = |source| ConnectError {
-            url: crate::ratelimit::redact_url(url),
+            url: smartalex_serve::ratelimit::redact_url(url),
             source,
         };
-        let (client, connection) = crate::ratelimit::connect_redis(url).await.map_err(fail)?;
+        let (client, connection) = smartalex_serve::ratelimit::connect_redis(url)
+            .await
+            .map_err(fail)?;
         Ok(RedisSessions {
             client,
             connection: Arc::new(RwLock::new(connection)),

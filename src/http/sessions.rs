@@ -30,59 +30,17 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 
 use rmcp::transport::streamable_http_server::session::SessionManager;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 
-use super::credentials::Caller;
 use super::session_store::{Opener, Owner, RedisSessions, Unreachable};
-use crate::gateway::KeyState;
+use super::transport_errors::transport_error;
+use crate::caller::Subject;
 
 const SESSION_HEADER: &str = "mcp-session-id";
 /// rmcp's text for an unknown session, which the gate re-shapes into this.
 const UNKNOWN_SESSION: &str = "Not Found: Session not found";
-
-/// Who a caller is, as an opaque digest: its workspace and its credential.
-///
-/// An API key is its own subject, so a second key — even of the same
-/// workspace — is someone else. An OAuth access token is refreshed and
-/// re-exchanged during a session, and the introspection answer names only
-/// the workspace, so OAuth callers are told apart by workspace.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Subject([u8; 32]);
-
-impl std::fmt::Debug for Subject {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Subject(…)")
-    }
-}
-
-impl Subject {
-    pub fn of(caller: &Caller) -> Subject {
-        let mut digest = Sha256::new();
-        let mut field = |bytes: &[u8]| {
-            digest.update((bytes.len() as u64).to_be_bytes());
-            digest.update(bytes);
-        };
-        field(b"smartalex-mcp/subject/v1");
-        field(caller.workspace.as_bytes());
-        match caller.gateway.key() {
-            KeyState::Valid(key) => {
-                field(b"api-key");
-                field(key.expose().as_bytes());
-            }
-            KeyState::Token(_) => field(b"oauth"),
-            // The resolver never builds these for a caller.
-            KeyState::Missing | KeyState::Malformed(_) => field(b"none"),
-        }
-        Subject(digest.finalize().into())
-    }
-
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
 
 /// Which subject opened which live session.
 #[derive(Debug, Default)]
@@ -208,11 +166,9 @@ pub(super) enum Refused {
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
         match self {
-            Refused::UnknownSession => {
-                super::gate::transport_error(StatusCode::NOT_FOUND, UNKNOWN_SESSION)
-            }
+            Refused::UnknownSession => transport_error(StatusCode::NOT_FOUND, UNKNOWN_SESSION),
             Refused::StoreUnavailable => {
-                let mut response = super::gate::transport_error(
+                let mut response = transport_error(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Service Unavailable: the session store cannot be reached; retry in a few seconds",
                 );
@@ -230,7 +186,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::gateway::Gateway;
+    use crate::caller::Caller;
+    use crate::gateway::{Gateway, KeyState};
     use smartalex::{ApiKey, Timeouts};
 
     fn caller(workspace: &str, key: &str) -> Caller {

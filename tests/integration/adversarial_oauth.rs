@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use smartalex_mcp::sandbox::{Db, ExchangeClient, SandboxOptions};
+use smartalex_sandbox::{Db, ExchangeClient, SandboxOptions};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::common::bin;

@@ -82,7 +82,7 @@ async fn python_sdk_runs_the_whole_oauth_flow() {
     )
     .await;
     sb.running
-        .provision_exchange_client(&smartalex_mcp::sandbox::ExchangeClient {
+        .provision_exchange_client(&smartalex_sandbox::ExchangeClient {
             client_id: "cloud-mode".into(),
             client_secret: secret.into(),
             audiences: vec![server.url.clone()],

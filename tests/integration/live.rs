@@ -13,7 +13,7 @@ use crate::common::http::McpHttp;
 use crate::common::stdio::StdioServer;
 use crate::common::{TEST_KEY, bin};
 use crate::sandbox_harness;
-use smartalex_mcp::sandbox::{Db, SandboxOptions};
+use smartalex_sandbox::{Db, SandboxOptions};
 
 fn sandbox_key(db: &str, workspace: &str) -> String {
     let out = std::process::Command::new(bin())

@@ -33,6 +33,8 @@ const COPIED: &[&str] = &[
     "codegen",
     "schema",
     "sdk",
+    "serve",
+    "sandbox",
     "tests",
     "benches",
 ];

@@ -271,10 +271,10 @@ async fn quick_setup_builds_an_agent_from_a_loopback_page() {
 
 #[tokio::test]
 async fn quick_setup_refuses_private_addresses_by_default() {
-    let sb = crate::sandbox_harness::start_with(smartalex_mcp::sandbox::SandboxOptions {
+    let sb = crate::sandbox_harness::start_with(smartalex_sandbox::SandboxOptions {
         rate_limit_per_min: 1000,
         allow_private_urls: false,
-        ..smartalex_mcp::sandbox::SandboxOptions::new(smartalex_mcp::sandbox::Db::Memory)
+        ..smartalex_sandbox::SandboxOptions::new(smartalex_sandbox::Db::Memory)
     })
     .await;
     let site = website(PAGE).await;
@@ -404,9 +404,8 @@ async fn platform_status_reports_health_and_usage() {
 #[tokio::test]
 async fn a_file_database_starts_with_the_demo_workspace() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = smartalex_mcp::sandbox::Db::Path(dir.path().join("demo.db"));
-    let sb =
-        crate::sandbox_harness::start_with(smartalex_mcp::sandbox::SandboxOptions::new(db)).await;
+    let db = smartalex_sandbox::Db::Path(dir.path().join("demo.db"));
+    let sb = crate::sandbox_harness::start_with(smartalex_sandbox::SandboxOptions::new(db)).await;
     assert!(sb.running.database_created());
     let calls = sb.get("/calls").await.expect(200).body;
     assert!(calls["total"].as_i64() >= Some(5), "{calls}");

@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use smartalex_mcp::sandbox::{Db, SandboxOptions};
+use smartalex_sandbox::{Db, SandboxOptions};
 
 use crate::common::stdio::StdioServer;
 use crate::sandbox_harness::start_with;

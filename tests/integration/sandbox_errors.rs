@@ -2,7 +2,7 @@
 //! and rate limiting — the messages pinned word for word.
 
 use serde_json::json;
-use smartalex_mcp::sandbox::{Db, Domain, KeyUser, SandboxOptions};
+use smartalex_sandbox::{Db, Domain, KeyUser, SandboxOptions};
 
 use crate::sandbox_harness::{start, start_with};
 

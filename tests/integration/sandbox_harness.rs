@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
-use smartalex_mcp::sandbox::{self, Db, KeySpec, KeyUser, RunningSandbox, SandboxOptions};
+use smartalex_sandbox::{self as sandbox, Db, KeySpec, KeyUser, RunningSandbox, SandboxOptions};
 
 /// One operation of the spec.
 #[derive(Debug, Clone)]

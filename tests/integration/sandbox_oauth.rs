@@ -12,7 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use smartalex_mcp::sandbox::{Db, SandboxOptions};
+use smartalex_sandbox::{Db, SandboxOptions};
 
 use crate::sandbox_harness::{Sandbox, contact, start_with};
 
@@ -59,7 +59,7 @@ pub(crate) fn csrf_for(sb: &Sandbox, request_id: &str) -> String {
 
 /// A confidential client provisioned to exchange tokens minted for `audience`.
 pub(crate) async fn exchanger(sb: &Sandbox, audience: &str) -> (String, String) {
-    let client = smartalex_mcp::sandbox::ExchangeClient {
+    let client = smartalex_sandbox::ExchangeClient {
         client_id: format!("mcp-{}", audience.len()),
         client_secret: "exchange-secret-0123456789".to_owned(),
         audiences: vec![audience.to_owned()],
@@ -938,7 +938,7 @@ async fn sandbox_oauth_introspection_knows_keys_tokens_and_nothing_else() {
         json!({"active": true, "token_type": "api_key", "workspace_id": default_ws, "scope": "read write"})
     );
     let ro = sb
-        .key_with("default", true, smartalex_mcp::sandbox::KeyUser::Owner)
+        .key_with("default", true, smartalex_sandbox::KeyUser::Owner)
         .await;
     assert_eq!(introspect(&sb, &ro).await["scope"], json!("read"));
 

@@ -19,7 +19,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
 
-use smartalex_mcp::sandbox::{Db, SandboxOptions};
+use smartalex_sandbox::{Db, SandboxOptions};
 
 use crate::sandbox_harness::start_with;
 

@@ -1,11 +1,17 @@
-//! The SDK promise: the `smartalex` crate is the typed client and nothing
-//! else — no features to remember, no server, no database, and no C crypto
-//! library heavier than ring.
+//! The crates are the products: the `smartalex` SDK is the typed client and
+//! nothing else — no features to remember, no server, no database, and no C
+//! crypto library heavier than ring; the sandbox gateway is no MCP server;
+//! cloud mode without the sandbox compiles no SQLite.
 
 use std::process::Command;
 
 /// The crates `package` pulls in (normal dependencies, this platform).
 fn dependencies(package: &str) -> Vec<String> {
+    dependencies_with(package, &[])
+}
+
+/// The crates `package` pulls in with `args` (features) added.
+fn dependencies_with(package: &str, args: &[&str]) -> Vec<String> {
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");
     let out = Command::new(env!("CARGO"))
         .args([
@@ -23,6 +29,7 @@ fn dependencies(package: &str) -> Vec<String> {
             "-p",
             package,
         ])
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -73,4 +80,32 @@ fn the_sdk_alone_pulls_no_server_and_no_database() {
     let server = dependencies("smartalex-mcp");
     assert!(server.iter().any(|c| c == "rmcp") && server.iter().any(|c| c == "rusqlite"));
     assert!(server.iter().any(|c| c == "smartalex"));
+}
+
+#[test]
+fn the_sandbox_is_no_mcp_server_and_cloud_mode_needs_no_sqlite() {
+    let sandbox = dependencies("smartalex-sandbox");
+    for forbidden in ["rmcp", "smartalex-mcp", "redis", "tracing-subscriber"] {
+        assert!(
+            !sandbox.iter().any(|c| c == forbidden),
+            "the sandbox pulls {forbidden}"
+        );
+    }
+    for needed in ["rusqlite", "axum", "smartalex-serve", "smartalex-schema"] {
+        assert!(
+            sandbox.iter().any(|c| c == needed),
+            "the sandbox lacks {needed}"
+        );
+    }
+    let cloud = dependencies_with(
+        "smartalex-mcp",
+        &["--no-default-features", "--features", "http"],
+    );
+    for forbidden in ["rusqlite", "libsqlite3-sys", "smartalex-sandbox"] {
+        assert!(
+            !cloud.iter().any(|c| c == forbidden),
+            "cloud mode without the sandbox pulls {forbidden}"
+        );
+    }
+    assert!(cloud.iter().any(|c| c == "smartalex-serve"));
 }

@@ -1,0 +1,152 @@
+//! `/phone-numbers`: the workspace's numbers, searching and buying.
+//!
+//! Price: $1.66 a month, except that a workspace on trial gets its first
+//! number free (its `monthly_cost` is 0).
+
+use axum::Extension;
+use axum::extract::State;
+use axum::routing::on;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{OptionalExtension, Row, params};
+use serde_json::{Value, json};
+
+use super::{ApiResult, QueryMap, Simulations, Workspace, created, ok};
+use crate::SharedApp;
+use crate::errors::ApiError;
+use crate::numbers::{self, COUNTRIES, MONTHLY_COST};
+use crate::records::Obj;
+use crate::validate::{self, Body};
+use crate::{clock, ids};
+
+/// The operations of the spec this file simulates.
+pub(crate) const SIMULATIONS: Simulations = &[
+    ("list_phone_numbers", |method| on(method, list)),
+    ("buy_phone_number", |method| on(method, buy)),
+    ("search_available_numbers", |method| on(method, search)),
+];
+
+const COLUMNS: &str = "id, phone_number, country, monthly_cost, agent_id, status, created_at";
+
+fn to_json(r: &Row<'_>) -> rusqlite::Result<Value> {
+    Ok(Obj::new()
+        .put("id", r.get::<_, String>(0)?)
+        .put("phone_number", r.get::<_, String>(1)?)
+        .put("country", r.get::<_, String>(2)?)
+        .put("monthly_cost", r.get::<_, f64>(3)?)
+        .opt("agent_id", r.get::<_, Option<String>>(4)?)
+        .put("status", r.get::<_, String>(5)?)
+        .put("created_at", r.get::<_, String>(6)?)
+        .done())
+}
+
+async fn list(
+    State(app): State<SharedApp>,
+    Extension(Workspace(ws)): Extension<Workspace>,
+    q: QueryMap,
+) -> ApiResult {
+    let page = validate::page(&super::query(q)?)?;
+    let body = app
+        .store
+        .read(move |c| {
+            Ok(super::page_of(
+                c,
+                "SELECT COUNT(*) FROM phone_numbers WHERE workspace_id = ?1 AND status = 'active'",
+                &format!("SELECT {COLUMNS} FROM phone_numbers WHERE workspace_id = ?1 AND status = 'active' ORDER BY created_at DESC, rowid DESC LIMIT ?2 OFFSET ?3"),
+                vec![SqlValue::Text(ws)],
+                page,
+                to_json,
+            )?)
+        })
+        .await?;
+    Ok(ok(body))
+}
+
+async fn search(State(app): State<SharedApp>, q: QueryMap) -> ApiResult {
+    let q = super::query(q)?;
+    let country = validate::enum_param(&q, "country", COUNTRIES)?
+        .ok_or_else(|| ApiError::query("country is required"))?
+        .to_owned();
+    let area_code = match q.get("area_code") {
+        Some(a) if (2..=4).contains(&a.len()) && a.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(a.clone())
+        }
+        Some(_) => return Err(ApiError::query("area_code must be 2 to 4 digits")),
+        None => None,
+    };
+    let limit = validate::int_param(&q, "limit", 10, 1, 20)? as usize;
+    let owned: Vec<String> = app
+        .store
+        .read(move |c| {
+            Ok(
+                c.prepare_cached("SELECT phone_number FROM phone_numbers WHERE status = 'active'")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()?,
+            )
+        })
+        .await?;
+    let offers = numbers::search(&country, area_code.as_deref(), limit, |n| {
+        owned.iter().any(|o| o == n)
+    });
+    let data: Vec<Value> = offers
+        .into_iter()
+        .map(|o| {
+            Obj::new()
+                .put("phone_number", o.phone_number)
+                .put("country", o.country)
+                .opt("locality", o.locality)
+                .put("monthly_cost", MONTHLY_COST)
+                .done()
+        })
+        .collect();
+    Ok(ok(json!({"data": data})))
+}
+
+async fn buy(
+    State(app): State<SharedApp>,
+    Extension(Workspace(ws)): Extension<Workspace>,
+    Extension(body): Extension<Body>,
+) -> ApiResult {
+    let number = body.str("phone_number").unwrap_or_default().to_owned();
+    let agent_id = body.str("agent_id").map(str::to_ascii_lowercase);
+    let Some((country, locality)) = numbers::classify(&number) else {
+        return Err(ApiError::body(format!(
+            "phone_number {number} is not in a supported country ({}); search with smartalex_search_available_numbers first",
+            COUNTRIES.join(", ")
+        )));
+    };
+    let bought = app
+        .store
+        .write(move |tx| {
+            if let Some(agent) = &agent_id {
+                let exists = tx
+                    .query_row("SELECT 1 FROM agents WHERE id = ?1 AND workspace_id = ?2", [agent, &ws], |_| Ok(()))
+                    .optional()?;
+                if exists.is_none() {
+                    return Err(ApiError::field("agent_id", "Agent not found in this workspace"));
+                }
+            }
+            let owned = tx
+                .query_row("SELECT 1 FROM phone_numbers WHERE phone_number = ?1 AND status = 'active'", [&number], |_| Ok(()))
+                .optional()?;
+            if owned.is_some() {
+                return Err(ApiError::BadRequest(format!("Phone number {number} is no longer available")));
+            }
+            let (plan, bought_before): (String, i64) = tx.query_row(
+                "SELECT w.plan, (SELECT COUNT(*) FROM phone_numbers p WHERE p.workspace_id = w.id) FROM workspaces w WHERE w.id = ?1",
+                [&ws],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let cost = if plan == "trial" && bought_before == 0 { 0.0 } else { MONTHLY_COST };
+            let id = ids::new_id();
+            tx.execute(
+                "INSERT INTO phone_numbers (id, workspace_id, phone_number, country, locality, monthly_cost, agent_id, status, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'active', ?8)",
+                params![id, ws, number, country, locality, cost, agent_id, clock::now_str()],
+            )?;
+            Ok(tx
+                .prepare_cached(&format!("SELECT {COLUMNS} FROM phone_numbers WHERE id = ?1"))?
+                .query_row([&id], to_json)?)
+        })
+        .await?;
+    Ok(created(bought))
+}
