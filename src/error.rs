@@ -137,8 +137,7 @@ impl CallError {
             CallError::MissingKey => (
                 "Authorization required".to_owned(),
                 format!(
-                    "{} SMARTALEX_API_KEY is not set: create a key in the SmartAlex Developer Portal and set it in this server's environment.",
-                    HINT_401
+                    "{HINT_401} SMARTALEX_API_KEY is not set: create a key in the SmartAlex Developer Portal and set it in this server's environment."
                 ),
             ),
             CallError::MalformedKey(why) => (

@@ -402,6 +402,10 @@ fn read_body(doc: &Value, id: &str, body: Option<&Value>) -> Result<Option<Value
             "requestBody schema must set `additionalProperties: false`: the gateway refuses unknown fields",
         ));
     }
+    // The sandbox checks every request body with this schema, compiled when
+    // it starts: one that does not compile fails here, not as a 500 per call.
+    smartalex_schema::Schema::compile(&schema.to_string())
+        .map_err(|e| Error::invalid(id, format!("requestBody schema: {e}")))?;
     Ok(Some(schema))
 }
 

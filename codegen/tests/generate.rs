@@ -180,6 +180,10 @@ fn a_bad_spec_fails_with_one_line_naming_the_operation() {
             "ContactCreate:\n      type: object\n      additionalProperties: false\n",
             "ContactCreate:\n      type: object\n",
         ),
+        broken(
+            "company: {type: string, maxLength: 200}\n        tags",
+            "company: {type: string, maxLength: 200, pattern: '(['}\n        tags",
+        ),
     ];
     let lines: Vec<String> = cases.iter().map(ToString::to_string).collect();
     for (err, line) in cases.iter().zip(&lines) {
@@ -208,6 +212,12 @@ fn a_bad_spec_fails_with_one_line_naming_the_operation() {
         ),
         "{}",
         lines[6]
+    );
+    // The sandbox compiles this schema at start-up: the build must have.
+    assert!(
+        lines[7].starts_with("operation `create_contact`: requestBody schema: pattern (["),
+        "{}",
+        lines[7]
     );
     insta::assert_snapshot!("bad_spec_errors", lines.join("\n"));
 }

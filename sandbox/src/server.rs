@@ -174,12 +174,13 @@ fn operation(op: &'static Operation) -> MethodRouter<SharedApp> {
     };
     // Resolved once, here: the generator takes the domains from the same tags.
     let domain = Domain::parse(op.domain);
-    // Compiled once, here: the generator checked the schema is JSON.
-    let schema = op.body.map(|text| {
-        Schema::compile(text).map(Arc::new).map_err(|e| {
-            tracing::error!(operation = op.id, error = %e, "request schema does not compile");
-        })
-    });
+    // Compiled once, here; the build compiled it too, so this cannot fail.
+    let schema =
+        op.body.map(|text| {
+            Arc::new(Schema::compile(text).unwrap_or_else(|e| {
+                panic!("`{}`: the build compiled this request schema: {e}", op.id)
+            }))
+        });
     handler.route_layer(middleware::from_fn(move |req: Request, next: Next| {
         admit(op, domain, schema.clone(), req, next)
     }))
@@ -192,7 +193,7 @@ fn operation(op: &'static Operation) -> MethodRouter<SharedApp> {
 async fn admit(
     op: &'static Operation,
     domain: Option<Domain>,
-    schema: Option<Result<Arc<Schema>, ()>>,
+    schema: Option<Arc<Schema>>,
     req: Request,
     next: Next,
 ) -> Response {
@@ -205,7 +206,7 @@ async fn admit(
 async fn admitted(
     op: &'static Operation,
     domain: Option<Domain>,
-    schema: Option<Result<Arc<Schema>, ()>>,
+    schema: Option<Arc<Schema>>,
     req: Request,
 ) -> Result<Request, ApiError> {
     let (mut parts, body) = req.into_parts();
@@ -232,7 +233,6 @@ async fn admitted(
     let Some(schema) = schema else {
         return Ok(Request::from_parts(parts, body));
     };
-    let schema = schema.map_err(|()| ApiError::internal("request schema does not compile"))?;
     let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), &())
         .await
         .map_err(|e| ApiError::body(format!("unreadable ({})", e.body_text())))?;

@@ -297,7 +297,7 @@ fn each_registry_rule_rejects_what_it_should() {
         registry_problems(&s)
     };
     type Patch<'a> = &'a dyn Fn(&mut Value);
-    let cases: [(&str, Patch); 12] = [
+    let cases: [(&str, Patch<'_>); 12] = [
         ("schema", &|s| {
             s["$schema"] = json!(
                 "https://static.modelcontextprotocol.io/schemas/2025-07-09/server.schema.json"

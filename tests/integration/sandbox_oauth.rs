@@ -566,7 +566,7 @@ async fn sandbox_oauth_authorize_redirects_protocol_errors() {
     let client_id = public_client(&sb, "c").await;
     let p = pkce("x");
     // (parameter overrides, expected error, a word its description contains)
-    let cases: [(Overrides, &str, &str); 7] = [
+    let cases: [(Overrides<'_>, &str, &str); 7] = [
         (
             &[("code_challenge_method", "")],
             "invalid_request",
