@@ -5,8 +5,10 @@
 //! (and its tests) lives in the `smartalex-mcp-codegen` crate.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::{env, fs, process};
+use std::fs;
+use std::path::Path;
+
+use smartalex_mcp_codegen::build::{fail, write_out};
 
 fn main() {
     println!("cargo::rerun-if-changed=openapi");
@@ -18,13 +20,12 @@ fn main() {
     collect(root, root, &mut files);
     let generated = smartalex_mcp_codegen::generate_all(&text, &files)
         .unwrap_or_else(|e| fail(&format!("openapi/: {e}")));
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     for (name, source) in [
         ("tools.rs", &generated.tools),
         ("dispatch.rs", &generated.dispatch),
         ("surface.rs", &generated.surface_src),
     ] {
-        fs::write(out.join(name), source).unwrap_or_else(|e| fail(&format!("{name}: {e}")));
+        write_out(name, source);
     }
 }
 
@@ -46,10 +47,4 @@ fn collect(root: &Path, dir: &Path, files: &mut BTreeMap<String, String>) {
             }
         }
     }
-}
-
-/// One line, no backtrace: the message names what to fix.
-fn fail(message: &str) -> ! {
-    eprintln!("error: {message}");
-    process::exit(1);
 }

@@ -5,22 +5,9 @@
 //! `openapi/` is the repository's top-level spec directory (a link in the
 //! repository, a copy in the packaged crate).
 
-use std::path::{Path, PathBuf};
-use std::{env, fs, process};
-
 fn main() {
-    let spec_path = Path::new("openapi").join("gateway.yaml");
-    println!("cargo::rerun-if-changed={}", spec_path.display());
-    let text = fs::read_to_string(&spec_path)
-        .unwrap_or_else(|e| fail(&format!("{}: {e}", spec_path.display())));
-    let client = smartalex_mcp_codegen::generate_client(&text)
-        .unwrap_or_else(|e| fail(&format!("openapi/: {e}")));
-    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    fs::write(out.join("client.rs"), client).unwrap_or_else(|e| fail(&format!("client.rs: {e}")));
-}
-
-/// One line, no backtrace: the message names what to fix.
-fn fail(message: &str) -> ! {
-    eprintln!("error: {message}");
-    process::exit(1);
+    smartalex_mcp_codegen::build::spec_to_out_dir(
+        "client.rs",
+        smartalex_mcp_codegen::generate_client,
+    );
 }

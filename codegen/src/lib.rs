@@ -14,6 +14,7 @@
 //! dispatch are emitted from the spec *and* the client progenitor produced,
 //! and the two are cross-checked.
 
+pub mod build;
 mod client;
 mod emit;
 mod error;

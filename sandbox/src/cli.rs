@@ -112,10 +112,7 @@ impl SandboxCommand {
     }
 
     async fn serve(self) -> anyhow::Result<()> {
-        let db = match self.db.as_deref() {
-            Some(text) => Db::parse(text),
-            None => Db::Path(super::default_db_path()),
-        };
+        let db = Db::from_flag(self.db.as_deref());
         let shown = match &db {
             Db::Path(p) => p.display().to_string(),
             Db::Memory => ":memory:".into(),

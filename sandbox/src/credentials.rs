@@ -8,8 +8,9 @@
 //! kinds. They live here, below both, so that neither has to import the
 //! other for them.
 
-/// The only key prefix the sandbox issues and accepts (`sa_live_` keys belong to production).
-pub(crate) const KEY_PREFIX: &str = "sa_test_";
+/// The only key prefix the sandbox issues and accepts (`sa_live_` keys belong
+/// to production): the SDK's test-key prefix, so both read keys alike.
+pub(crate) const KEY_PREFIX: &str = smartalex::TEST_PREFIX;
 /// Access tokens: `sa_oat_` + 48 hex characters.
 pub(crate) const ACCESS_TOKEN_PREFIX: &str = "sa_oat_";
 /// Refresh tokens: `sa_ort_` + 48 hex characters.

@@ -66,6 +66,12 @@ impl Db {
             Db::Path(PathBuf::from(text))
         }
     }
+
+    /// What a `--db` flag names: `:memory:`, a path, or (without the flag)
+    /// the file in the platform data directory.
+    pub fn from_flag(flag: Option<&str>) -> Db {
+        flag.map_or_else(|| Db::Path(default_db_path()), Db::parse)
+    }
 }
 
 /// How to run a sandbox.

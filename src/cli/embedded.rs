@@ -5,8 +5,6 @@
 //! commands which can use it (`stdio`, `tools`, `call`, `http`) each need
 //! one gated call and no sandbox code of their own.
 
-use std::path::PathBuf;
-
 use anyhow::Context;
 use smartalex_mcp::gateway::{Gateway, KeyState};
 use smartalex_mcp::registry::Registry;
@@ -24,11 +22,7 @@ pub(crate) async fn start(
     oauth: bool,
 ) -> anyhow::Result<RunningSandbox> {
     let flags = &serve.sandbox;
-    let db = match flags.db.as_deref() {
-        Some(":memory:") => Db::Memory,
-        Some(path) => Db::Path(PathBuf::from(path)),
-        None => Db::Path(smartalex_sandbox::default_db_path()),
-    };
+    let db = Db::from_flag(flags.db.as_deref());
     let options = SandboxOptions {
         rate_limit_per_min,
         allow_private_urls: flags.allow_private_urls,
