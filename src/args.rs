@@ -45,9 +45,18 @@ impl Args {
         }
     }
 
-    /// Everything not taken as a parameter, as the request body.
-    pub(crate) fn body<T: DeserializeOwned>(&mut self) -> Result<T, CallError> {
-        let rest = std::mem::take(&mut self.map);
-        serde_json::from_value(Value::Object(rest)).map_err(|e| invalid("", e.to_string()))
+    /// Everything not taken as a parameter: the request body, exactly as
+    /// the client wrote it.
+    ///
+    /// It must read as the SDK's body type `T` (so a body the SDK would
+    /// refuse is refused here), but `T` is not what is sent: a typed round
+    /// trip loses what the type cannot tell apart. An optional list set to
+    /// `[]` (clear the tags) serializes like a list left out (keep them), so
+    /// the update would silently change nothing; and defaults the gateway
+    /// applies would be sent as if the client had chosen them.
+    pub(crate) fn body<T: DeserializeOwned>(&mut self) -> Result<Value, CallError> {
+        let body = Value::Object(std::mem::take(&mut self.map));
+        T::deserialize(&body).map_err(|e| invalid("", e.to_string()))?;
+        Ok(body)
     }
 }

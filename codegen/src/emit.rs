@@ -187,7 +187,7 @@ fn extraction(name: &str, ty: &syn::Type) -> TokenStream {
     let ident = format_ident!("{}", name);
     if name == "body" {
         let body = owned(ty);
-        return quote!(let #ident: #body = args.body()?;);
+        return quote!(let #ident = args.body::<#body>()?;);
     }
     match option_inner(ty) {
         Some(inner) => {
@@ -233,8 +233,9 @@ fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
 }
 
 /// `dispatch()`: a `match` on the tool name whose arms build the gateway
-/// request from the typed arguments (the SDK's own parameter and body types,
-/// as the client method progenitor emitted takes them) and hand it to
+/// request from the typed arguments (the SDK's own parameter types, as the
+/// client method progenitor emitted takes them; the body checked against the
+/// SDK's body type and sent as the client wrote it) and hand it to
 /// `crate::dispatch::send`, which returns the answer's bytes unparsed; and
 /// `explain()`, which says why bytes that do not fit the output schema fail
 /// to deserialize into the SDK's success type.

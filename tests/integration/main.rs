@@ -24,6 +24,7 @@ mod live;
 mod mcp_surface;
 mod new_operation;
 mod protocol;
+mod request_bodies;
 mod sandbox_api;
 mod sandbox_calling;
 mod sandbox_durability;
