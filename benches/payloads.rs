@@ -16,13 +16,21 @@
 //! - the server's CPU time per call: the sum of its threads' on-CPU time
 //!   from `/proc/<pid>/task/*/schedstat` (nanoseconds), across the run;
 //! - the bytes the gateway sent and the bytes of the request and answer line;
-//! - peak RSS (VmHWM) after the run, each payload in a fresh process.
+//! - peak RSS (VmHWM) after the run, each payload in a fresh process, and
+//!   how much of the RSS is the process's own memory (`RssAnon`; the rest is
+//!   pages of its executable and libraries).
 //!
 //! Then overhead growth per KB of gateway answer (2 → 100 contacts), cold
 //! start (spawn → `initialize` result), and cloud mode (`smartalex-mcp http`,
 //! stateless 2026-07-28 calls, API key, rate limits off): one client per
 //! payload as above, then 64 clients on the 25-contact page for a few
 //! seconds, with calls/s, p50/p99 and CPU per call.
+//!
+//! Beside each figure, its floor on this machine: a zero-work relay of the
+//! same bytes ([`relay`]: what any stdio server of these answers costs
+//! before doing anything with them), serde_json merely checking the page is
+//! JSON, a bare reqwest GET, and 64 clients on the gateway with no server
+//! in between.
 //!
 //! Clients, server and gateway share the machine's cores.
 
@@ -45,6 +53,8 @@ const CLIENTS: usize = 64;
 const LOAD_WARMUP: Duration = Duration::from_millis(500);
 const LOAD_RUN: Duration = Duration::from_secs(4);
 const KEY: &str = "sa_test_benchmarkbenchmark0001";
+/// Set in the relay's environment: `<gateway> <route> <answer length>`.
+const RELAY_ENV: &str = "SMARTALEX_BENCH_RELAY";
 
 /// One measured payload: the tool call and the gateway route behind it.
 struct Case {
@@ -69,6 +79,14 @@ fn cases() -> Vec<Case> {
     vec![
         page(2, "2 contacts"),
         page(25, "25 contacts"),
+        Case {
+            label: "25, ms stamps",
+            tool: "smartalex_list_contacts",
+            arguments: r#"{"page":2,"per_page":25}"#.to_owned(),
+            route: "/contacts?page=2&per_page=25".to_owned(),
+            expect: "Lovelace",
+            is_error: false,
+        },
         page(100, "100 contacts"),
         Case {
             label: "call + 40 turns",
@@ -98,11 +116,14 @@ fn start_gateway() -> SocketAddr {
 
     #[derive(serde::Deserialize)]
     struct PageQuery {
+        page: Option<usize>,
         per_page: Option<usize>,
     }
     const JSON: [(&str, &str); 1] = [("content-type", "application/json")];
 
     let pages: Arc<Vec<String>> = Arc::new((0..=100).map(payloads::contact_page).collect());
+    // Page 2 of 25: the same contacts with millisecond timestamps.
+    let millis: &'static str = Box::leak(payloads::contact_page_millis(25).into_boxed_str());
     let call: &'static str = Box::leak(payloads::call_detail(40).into_boxed_str());
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -125,7 +146,13 @@ fn start_gateway() -> SocketAddr {
                     "/contacts",
                     get(move |Query(q): Query<PageQuery>| {
                         let pages = pages.clone();
-                        async move { (JSON, pages[q.per_page.unwrap_or(25).min(100)].clone()) }
+                        async move {
+                            let per_page = q.per_page.unwrap_or(25).min(100);
+                            if q.page == Some(2) && per_page == 25 {
+                                return (JSON, millis.to_owned());
+                            }
+                            (JSON, pages[per_page].clone())
+                        }
                     }),
                 )
                 .route(
@@ -211,11 +238,41 @@ fn reqwest_floor(addr: SocketAddr, route: &str) -> f64 {
     })
 }
 
+/// How overhead and CPU grow per KB of gateway answer, from the smallest
+/// page to the largest: `(gateway bytes, overhead p50 µs, CPU µs)` each.
+fn print_growth(label: &str, pages: &[(usize, f64, f64)]) {
+    if let (Some(small), Some(large)) = (pages.first(), pages.last()) {
+        let kb = (large.0 - small.0) as f64 / 1024.0;
+        println!(
+            "  {label} 2 -> 100 contacts: overhead {:+.2} µs/KB, CPU {:+.2} µs/KB",
+            (large.1 - small.1) / kb,
+            (large.2 - small.2) / kb
+        );
+    }
+}
+
+/// CPU µs of the calling thread to parse `json` once as a `T`.
+fn parse_floor<T: serde::de::DeserializeOwned>(json: &str) -> f64 {
+    for _ in 0..WARMUP {
+        std::hint::black_box(serde_json::from_str::<T>(json).unwrap());
+    }
+    let cpu0 = thread_cpu_ns();
+    for _ in 0..CALLS {
+        std::hint::black_box(serde_json::from_str::<T>(std::hint::black_box(json)).unwrap());
+    }
+    (thread_cpu_ns() - cpu0) as f64 / 1e3 / CALLS as f64
+}
+
 fn peak_rss_kib(pid: u32) -> u64 {
+    status_kib(pid, "VmHWM:")
+}
+
+/// A `kB` field of `/proc/<pid>/status`.
+fn status_kib(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
 }
@@ -325,10 +382,24 @@ struct Stdio_ {
 
 impl Stdio_ {
     fn spawn(gateway: SocketAddr) -> Self {
-        let mut child = Command::new(binary())
+        let mut server = Command::new(binary());
+        server
             .env("SMARTALEX_API_URL", format!("http://{gateway}"))
             .env("SMARTALEX_API_KEY", KEY)
-            .env_remove("SMARTALEX_LOG")
+            .env_remove("SMARTALEX_LOG");
+        Self::start(server)
+    }
+
+    /// The zero-work relay (this benchmark's own binary, see [`relay`])
+    /// for `case`, answering every line with `answer_len` bytes.
+    fn relay(gateway: SocketAddr, case: &Case, answer_len: usize) -> Self {
+        let mut relay = Command::new(std::env::current_exe().unwrap());
+        relay.env(RELAY_ENV, format!("{gateway} {} {answer_len}", case.route));
+        Self::start(relay)
+    }
+
+    fn start(mut command: Command) -> Self {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -371,6 +442,9 @@ struct Figures {
     bytes_in: usize,
     bytes_out: usize,
     rss_kib: u64,
+    /// The process's own memory (heap, stacks) at the end of the run; the
+    /// rest of its RSS is pages of its executable and libraries.
+    anon_kib: u64,
 }
 
 fn stdio_case(gateway: SocketAddr, case: &Case) -> Figures {
@@ -380,6 +454,21 @@ fn stdio_case(gateway: SocketAddr, case: &Case) -> Figures {
     for i in 0..WARMUP {
         check(s.roundtrip(&call_line(10 + i, case)).as_bytes(), case);
     }
+    measure(s, case)
+}
+
+/// The same calls through the zero-work relay, answering with as many
+/// bytes as the server did.
+fn relay_case(gateway: SocketAddr, case: &Case, answer_len: usize) -> Figures {
+    let mut s = Stdio_::relay(gateway, case, answer_len);
+    for i in 0..WARMUP {
+        assert_eq!(s.roundtrip(&call_line(10 + i, case)).len(), answer_len);
+    }
+    measure(s, case)
+}
+
+/// [`CALLS`] timed calls on a warmed-up process.
+fn measure(mut s: Stdio_, case: &Case) -> Figures {
     let pid = s.child.id();
     let cpu0 = cpu_ns(pid);
     let mut lat = Vec::with_capacity(CALLS);
@@ -400,6 +489,7 @@ fn stdio_case(gateway: SocketAddr, case: &Case) -> Figures {
         bytes_in,
         bytes_out,
         rss_kib: peak_rss_kib(pid),
+        anon_kib: status_kib(pid, "RssAnon:"),
     }
 }
 
@@ -481,14 +571,24 @@ fn http_sequential(server: &Http, case: &Case) -> (Duration, Duration, f64) {
 /// `clients` threads, each one keep-alive connection, for LOAD_RUN:
 /// calls/s, p50, p99, CPU µs per call.
 fn http_load(server: &Http, case: &Case, clients: usize) -> (f64, Duration, Duration, f64) {
+    load(server.1, &http_call(server.1, case), clients, server.0.id())
+}
+
+/// `clients` threads sending `request` to `addr` on keep-alive connections
+/// for LOAD_RUN: calls/s, p50, p99, and CPU µs per call of process `pid`.
+fn load(
+    addr: SocketAddr,
+    request: &[u8],
+    clients: usize,
+    pid: u32,
+) -> (f64, Duration, Duration, f64) {
     let stop = Arc::new(AtomicBool::new(false));
     let measuring = Arc::new(AtomicBool::new(false));
     let failures = Arc::new(AtomicUsize::new(0));
-    let request = http_call(server.1, case);
     let threads: Vec<_> = (0..clients)
         .map(|_| {
             let (stop, measuring, failures) = (stop.clone(), measuring.clone(), failures.clone());
-            let (request, addr) = (request.clone(), server.1);
+            let request = request.to_vec();
             std::thread::spawn(move || {
                 let mut conn = Conn::open(addr);
                 let mut out = Vec::new();
@@ -508,13 +608,13 @@ fn http_load(server: &Http, case: &Case, clients: usize) -> (f64, Duration, Dura
         })
         .collect();
     std::thread::sleep(LOAD_WARMUP);
-    let cpu0 = cpu_ns(server.0.id());
+    let cpu0 = cpu_ns(pid);
     measuring.store(true, Ordering::Relaxed);
     let started = Instant::now();
     std::thread::sleep(LOAD_RUN);
     measuring.store(false, Ordering::Relaxed);
     let elapsed = started.elapsed();
-    let cpu = cpu_ns(server.0.id()) - cpu0;
+    let cpu = cpu_ns(pid) - cpu0;
     stop.store(true, Ordering::Relaxed);
     let mut all: Vec<Duration> = threads
         .into_iter()
@@ -535,13 +635,44 @@ fn http_load(server: &Http, case: &Case, clients: usize) -> (f64, Duration, Dura
     )
 }
 
+/// The floor under any stdio server of these answers, run as a child of
+/// this benchmark: a process that does no work at all. For each line on
+/// stdin it sends the same keep-alive GET as [`direct`] (blocking, over a
+/// raw socket), reads the whole answer, and writes a line as long as the
+/// server's answer. What the server costs beyond it is its own work.
+fn relay(spec: &str) {
+    let mut parts = spec.split(' ');
+    let gateway: SocketAddr = parts.next().unwrap().parse().unwrap();
+    let route = parts.next().unwrap();
+    let answer_len: usize = parts.next().unwrap().parse().unwrap();
+    let mut answer = vec![b'x'; answer_len - 1];
+    answer.push(b'\n');
+    let mut conn = Conn::open(gateway);
+    let request = get_request(gateway, route);
+    let mut stdin = std::io::stdin().lock();
+    let mut stdout = std::io::stdout().lock();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if stdin.read_until(b'\n', &mut line).unwrap() == 0 {
+            return;
+        }
+        conn.send(&request);
+        stdout.write_all(&answer).unwrap();
+        stdout.flush().unwrap();
+    }
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var(RELAY_ENV) {
+        return relay(&spec);
+    }
     let gateway = start_gateway();
     let cases = cases();
     println!("smartalex-mcp payload benchmark: {}", binary());
     println!("stdio, {CALLS} sequential calls per payload, one request in flight");
     println!(
-        "  {:<16} {:>7} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>9}",
+        "  {:<16} {:>7} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>9} {:>9}",
         "payload",
         "gw B",
         "in B",
@@ -553,16 +684,18 @@ fn main() {
         "ovh p99",
         "CPU/call",
         "out B",
-        "peak RSS"
+        "peak RSS",
+        "of it anon"
     );
     let mut growth = Vec::new();
+    let mut answers = Vec::new();
     for case in &cases {
         let (base, gw_bytes) = direct(gateway, &case.route);
         let (b50, b99) = (percentile(&base, 0.5), percentile(&base, 0.99));
         let f = stdio_case(gateway, case);
         let (o50, o99) = (us(f.p50) - us(b50), us(f.p99) - us(b99));
         println!(
-            "  {:<16} {:>7} {:>5} {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>6.1}µs {:>8} {:>5.1} MiB",
+            "  {:<16} {:>7} {:>5} {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>6.1}µs {:>8} {:>5.1} MiB {:>5.1} MiB",
             case.label,
             gw_bytes,
             f.bytes_in,
@@ -574,21 +707,45 @@ fn main() {
             o99,
             f.cpu_us,
             f.bytes_out,
-            f.rss_kib as f64 / 1024.0
+            f.rss_kib as f64 / 1024.0,
+            f.anon_kib as f64 / 1024.0
         );
         if case.tool == "smartalex_list_contacts" {
             growth.push((gw_bytes, o50, f.cpu_us));
         }
+        answers.push((f.bytes_out, f.cpu_us));
     }
-    if let (Some(small), Some(large)) = (growth.first(), growth.last()) {
-        let kb = (large.0 - small.0) as f64 / 1024.0;
-        println!(
-            "  growth 2 -> 100 contacts: overhead {:+.2} µs/KB, CPU {:+.2} µs/KB",
-            (large.1 - small.1) / kb,
-            (large.2 - small.2) / kb
-        );
-    }
+    print_growth("growth", &growth);
 
+    println!(
+        "  floor: a zero-work relay of the same bytes (reads the line, the same raw keep-alive GET, writes as many bytes back)"
+    );
+    let mut relay_growth = Vec::new();
+    for (case, (answer_len, server_cpu)) in cases.iter().zip(&answers) {
+        let (base, gw_bytes) = direct(gateway, &case.route);
+        let (b50, b99) = (percentile(&base, 0.5), percentile(&base, 0.99));
+        let f = relay_case(gateway, case, *answer_len);
+        let o50 = us(f.p50) - us(b50);
+        println!(
+            "  {:<16} overhead p50 {:>7.1}µs p99 {:>7.1}µs, CPU/call {:>6.1}µs: the server's own work is {:>6.1}µs",
+            case.label,
+            o50,
+            us(f.p99) - us(b99),
+            f.cpu_us,
+            server_cpu - f.cpu_us
+        );
+        if case.tool == "smartalex_list_contacts" {
+            relay_growth.push((gw_bytes, o50, f.cpu_us));
+        }
+    }
+    print_growth("relay growth", &relay_growth);
+    let page = payloads::contact_page(25);
+    println!(
+        "  floor: checking that the {}-byte 25-contact page is JSON (serde_json, into `IgnoredAny`) costs {:.1}µs of CPU; parsing it into a `Value` {:.1}µs",
+        page.len(),
+        parse_floor::<serde::de::IgnoredAny>(&page),
+        parse_floor::<serde_json::Value>(&page)
+    );
     println!(
         "  floor: a bare reqwest GET of {} costs its thread {:.1}µs of CPU per call",
         cases[1].route,
@@ -631,6 +788,18 @@ fn main() {
         "http, {CLIENTS} clients, {} for {} s: {rate:.0} calls/s, p50 {:.2} ms, p99 {:.2} ms, CPU/call {cpu:.1}µs",
         page.label,
         LOAD_RUN.as_secs(),
+        us(p50) / 1e3,
+        us(p99) / 1e3
+    );
+    let (rate, p50, p99, _) = load(
+        gateway,
+        &get_request(gateway, &page.route),
+        CLIENTS,
+        std::process::id(),
+    );
+    println!(
+        "  floor: {CLIENTS} clients GET {} from the gateway itself, no MCP server: {rate:.0} calls/s, p50 {:.2} ms, p99 {:.2} ms",
+        page.route,
         us(p50) / 1e3,
         us(p99) / 1e3
     );

@@ -611,12 +611,16 @@ impl<'a, 's> Scan<'a, 's> {
                 Err(_) => return Err(self.misfit(format_message("uuid", &quoted()))),
             },
             Some("date-time") if is_plain_utc(text.as_bytes()) => None,
-            Some("date-time") => match chrono::DateTime::parse_from_rfc3339(&text) {
-                Ok(t) => Some(
-                    t.with_timezone(&chrono::Utc)
-                        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-                ),
-                Err(_) => return Err(self.misfit(format_message("date-time", &quoted()))),
+            Some("date-time") => match utc_millis(text.as_bytes()) {
+                Some(Millis::AsWritten) => None,
+                Some(Millis::WholeSecond(whole)) => Some(whole),
+                None => match chrono::DateTime::parse_from_rfc3339(&text) {
+                    Ok(t) => Some(
+                        t.with_timezone(&chrono::Utc)
+                            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    ),
+                    Err(_) => return Err(self.misfit(format_message("date-time", &quoted()))),
+                },
             },
             Some(format) if format_ok(format, &text) => None,
             Some(format) => return Err(self.misfit(format_message(format, &quoted()))),
@@ -939,14 +943,50 @@ fn is_lower_uuid(b: &[u8]) -> bool {
 /// `YYYY-MM-DDTHH:MM:SSZ`, a real date and time: exactly what the SDK's
 /// `DateTime<Utc>` writes for a whole second, so it is copied as it is.
 fn is_plain_utc(b: &[u8]) -> bool {
-    if b.len() != 20 {
+    b.len() == 20 && b[19] == b'Z' && is_utc_second(&b[..19])
+}
+
+/// A `YYYY-MM-DDTHH:MM:SS.mmmZ` timestamp (the gateway's clock writes
+/// milliseconds, as JavaScript's `toISOString` does), as the SDK's
+/// `DateTime<Utc>` writes it back.
+enum Millis {
+    /// Non-zero milliseconds: written back as they are.
+    AsWritten,
+    /// `.000`: written back without them, `…:SSZ`.
+    WholeSecond(String),
+}
+
+/// What the SDK would write for the millisecond timestamp `b`, without
+/// parsing it into a date and formatting it again; `None` if `b` is not
+/// one (chrono then reads it).
+fn utc_millis(b: &[u8]) -> Option<Millis> {
+    let shape = b.len() == 24
+        && b[19] == b'.'
+        && b[20..23].iter().all(u8::is_ascii_digit)
+        && b[23] == b'Z'
+        && is_utc_second(&b[..19]);
+    if !shape {
+        return None;
+    }
+    if &b[20..23] != b"000" {
+        return Some(Millis::AsWritten);
+    }
+    let mut whole = String::with_capacity(20);
+    // ASCII: every byte was checked above.
+    whole.push_str(std::str::from_utf8(&b[..19]).ok()?);
+    whole.push('Z');
+    Some(Millis::WholeSecond(whole))
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`, a real date and time (no leap second).
+fn is_utc_second(b: &[u8]) -> bool {
+    if b.len() != 19 {
         return false;
     }
     let shape = b.iter().enumerate().all(|(i, c)| match i {
         4 | 7 => *c == b'-',
         10 => *c == b'T',
         13 | 16 => *c == b':',
-        19 => *c == b'Z',
         _ => c.is_ascii_digit(),
     });
     if !shape {
@@ -972,6 +1012,45 @@ fn is_plain_utc(b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast paths write what chrono would: parse, then `AutoSi` in UTC.
+    #[test]
+    fn millisecond_stamps_are_written_as_chrono_writes_them() {
+        let chrono_writes = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        };
+        for stamp in [
+            "2026-12-02T13:01:55.640Z",
+            "2026-12-02T13:01:55.001Z",
+            "2026-12-02T13:01:55.100Z",
+            "2024-02-29T23:59:59.999Z",
+        ] {
+            assert!(matches!(
+                utc_millis(stamp.as_bytes()),
+                Some(Millis::AsWritten)
+            ));
+            assert_eq!(chrono_writes(stamp), stamp);
+        }
+        let Some(Millis::WholeSecond(whole)) = utc_millis(b"2026-12-02T13:01:55.000Z") else {
+            panic!("`.000` is a whole second");
+        };
+        assert_eq!(whole, chrono_writes("2026-12-02T13:01:55.000Z"));
+        // Not this shape, or not a real time: left to chrono to read (or refuse).
+        for other in [
+            "2026-12-02T13:01:55Z",
+            "2026-12-02T13:01:55.64Z",
+            "2026-12-02T13:01:55.640+00:00",
+            "2026-12-02T13:01:55.640z",
+            "2026-02-30T13:01:55.640Z",
+            "2026-12-02T24:01:55.640Z",
+            "2026-12-02T13:01:60.640Z",
+        ] {
+            assert!(utc_millis(other.as_bytes()).is_none(), "{other}");
+        }
+    }
 
     const CONTACT_LIST: &str = r#"{"type":"object","required":["data","page"],"properties":{
         "data":{"type":"array","items":{"type":"object","required":["id","first_name","created_at"],"properties":{

@@ -95,8 +95,10 @@ pub fn contact_id(n: usize) -> String {
     )
 }
 
-/// One contact, as the gateway writes it.
-fn contact(out: &mut String, n: usize) {
+/// One contact, as the gateway writes it; with `millis`, its timestamps
+/// carry milliseconds as the gateway's own clock writes them (`.000` on a
+/// whole second), else whole seconds as the spec's examples do.
+fn contact(out: &mut String, n: usize, millis: bool) {
     let (first, last) = (FIRST[n % FIRST.len()], LAST[(n * 7) % LAST.len()]);
     let email = format!(
         "{}.{}@example.com",
@@ -104,9 +106,14 @@ fn contact(out: &mut String, n: usize) {
         last.to_lowercase().replace([' ', 'ä'], "")
     );
     let day = 1 + n % 28;
+    let (created_ms, updated_ms) = if millis {
+        (format!(".{:03}", (n * 137) % 1000), ".000".to_owned())
+    } else {
+        (String::new(), String::new())
+    };
     let _ = write!(
         out,
-        r#"{{"id":"{}","first_name":"{first}","last_name":"{last}","email":"{email}","phone":"+1415555{:04}","company":"{}","tags":["{}","{}"],"notes":"{}","created_at":"2026-10-{day:02}T09:{:02}:00Z","updated_at":"2026-11-{day:02}T17:{:02}:31Z"}}"#,
+        r#"{{"id":"{}","first_name":"{first}","last_name":"{last}","email":"{email}","phone":"+1415555{:04}","company":"{}","tags":["{}","{}"],"notes":"{}","created_at":"2026-10-{day:02}T09:{:02}:00{created_ms}Z","updated_at":"2026-11-{day:02}T17:{:02}:31{updated_ms}Z"}}"#,
         contact_id(n),
         1000 + n,
         COMPANY[n % COMPANY.len()],
@@ -120,12 +127,22 @@ fn contact(out: &mut String, n: usize) {
 
 /// `GET /contacts?per_page={n}`: a full page of `n` contacts.
 pub fn contact_page(n: usize) -> String {
+    page_of(n, false)
+}
+
+/// The same page with millisecond timestamps, as the gateway's clock (and
+/// the sandbox's) writes them: `GET /contacts?page=2&per_page={n}`.
+pub fn contact_page_millis(n: usize) -> String {
+    page_of(n, true)
+}
+
+fn page_of(n: usize, millis: bool) -> String {
     let mut out = String::from(r#"{"data":["#);
     for i in 0..n {
         if i > 0 {
             out.push(',');
         }
-        contact(&mut out, i);
+        contact(&mut out, i, millis);
     }
     let _ = write!(out, r#"],"page":1,"per_page":{n},"total":1342}}"#);
     out

@@ -1,6 +1,7 @@
 //! The bytes a call puts on the wire, pinned: whatever the hot path does to
 //! go faster, a realistic answer (a 25- and a 100-contact page with every
-//! field, a call with a 40-turn transcript) must come out byte for byte as
+//! field, the 25 with millisecond timestamps as the gateway's clock writes
+//! them, a call with a 40-turn transcript) must come out byte for byte as
 //! the snapshots say — the text block and `structuredContent` alike — over
 //! stdio and over HTTP.
 //!
@@ -49,6 +50,12 @@ fn cases() -> Vec<(&'static str, &'static str, serde_json::Value, String)> {
             "smartalex_get_call",
             json!({"id": "c0ffee00-1111-4222-8333-444455556666"}),
             payloads::call_detail(40),
+        ),
+        (
+            "contacts_25_millis",
+            "smartalex_list_contacts",
+            json!({"page": 2, "per_page": 25}),
+            payloads::contact_page_millis(25),
         ),
     ]
 }
