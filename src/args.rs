@@ -50,10 +50,11 @@ impl Args {
     ///
     /// It must read as the SDK's body type `T` (so a body the SDK would
     /// refuse is refused here), but `T` is not what is sent: a typed round
-    /// trip loses what the type cannot tell apart. An optional list set to
-    /// `[]` (clear the tags) serializes like a list left out (keep them), so
-    /// the update would silently change nothing; and defaults the gateway
-    /// applies would be sent as if the client had chosen them.
+    /// trip rewrites what the client said. Defaults the gateway applies
+    /// would be sent as if the client had chosen them, `5000` as `5000.0`,
+    /// and anything the type cannot tell apart would be lost (a list set to
+    /// `[]` went out as a list left out, until the SDK's optional lists
+    /// became `Option`s).
     pub(crate) fn body<T: DeserializeOwned>(&mut self) -> Result<Value, CallError> {
         let body = Value::Object(std::mem::take(&mut self.map));
         T::deserialize(&body).map_err(|e| invalid("", e.to_string()))?;

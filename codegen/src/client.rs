@@ -18,6 +18,13 @@ pub fn generate(spec: &Spec) -> Result<String, Error> {
     settings
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged);
+    for schema in optional_lists(spec) {
+        settings.with_conversion(
+            schema,
+            "::std::vec::Vec<::std::string::String>",
+            [].into_iter(),
+        );
+    }
     let mut generator = Generator::new(&settings);
 
     let previous_hook = panic::take_hook();
@@ -42,6 +49,60 @@ pub fn generate(spec: &Spec) -> Result<String, Error> {
     let file: syn::File = syn::parse2(tokens)
         .map_err(|e| Error::spec(ErrorKind::Progenitor(format!("emitted invalid Rust: {e}"))))?;
     Ok(prettyplease::unparse(&file))
+}
+
+/// The schemas of the optional lists of strings in request bodies, to be
+/// generated as `Option<Vec<String>>`.
+///
+/// typify writes an optional array as a bare `Vec` that is left out when it
+/// is empty, so `ContactUpdate { tags: vec![], .. }` would send `{}`: the
+/// update meant to clear the tags changes nothing. As `Option<Vec<_>>`,
+/// `None` is left out and `Some(vec![])` is sent as `[]`. (typify matches a
+/// conversion on the whole schema but its description, so a response list
+/// of the very same schema becomes an `Option` too.)
+fn optional_lists(spec: &Spec) -> Vec<schemars::schema::SchemaObject> {
+    let Ok(doc) = serde_json::to_value(&spec.openapi) else {
+        return Vec::new();
+    };
+    let bodies = doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(serde_json::Value::as_object)
+        .flat_map(|ops| ops.values())
+        .filter_map(|op| {
+            op.pointer("/requestBody/content/application~1json/schema/$ref")?
+                .as_str()?
+                .strip_prefix("#/components/schemas/")
+        });
+    let mut out: Vec<schemars::schema::SchemaObject> = Vec::new();
+    for name in bodies {
+        let body = &doc["components"]["schemas"][name];
+        let required: Vec<&str> = body["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(serde_json::Value::as_str).collect())
+            .unwrap_or_default();
+        let properties = body["properties"].as_object().into_iter().flatten();
+        for (prop, schema) in properties {
+            let strings = schema["type"] == "array"
+                && schema["items"]["type"] == "string"
+                && schema["items"].get("format").is_none()
+                && schema["items"].get("enum").is_none();
+            if required.contains(&prop.as_str()) || !strings {
+                continue;
+            }
+            let mut schema = schema.clone();
+            if let Some(m) = schema.as_object_mut() {
+                m.remove("description");
+            }
+            if let Ok(object) = serde_json::from_value(schema)
+                && !out.contains(&object)
+            {
+                out.push(object);
+            }
+        }
+    }
+    out
 }
 
 fn first_line(s: &str) -> String {

@@ -2,8 +2,9 @@
 //!
 //! Dispatch checks a tool call's body against the SDK's body type, but
 //! sends the client's JSON, not the type re-serialized: a typed round trip
-//! writes an optional list set to `[]` (clear it) the same as a list left
-//! out (keep it), and adds defaults the client never chose.
+//! adds defaults the client never chose, writes `5000` as `5000.0`, and
+//! wrote an optional list set to `[]` (clear it) the same as a list left out
+//! (keep it) while the SDK's lists were bare `Vec`s.
 
 use serde_json::{Value, json};
 

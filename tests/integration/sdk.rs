@@ -1,7 +1,8 @@
 //! The crates are the products: the `smartalex` SDK is the typed client and
 //! nothing else — no features to remember, no server, no database, and no C
 //! crypto library heavier than ring; the sandbox gateway is no MCP server;
-//! cloud mode without the sandbox compiles no SQLite.
+//! cloud mode without the sandbox compiles no SQLite. And its request types
+//! can say what a call means: an empty list clears a list.
 
 use std::process::Command;
 
@@ -108,4 +109,43 @@ fn the_sandbox_is_no_mcp_server_and_cloud_mode_needs_no_sqlite() {
         );
     }
     assert!(cloud.iter().any(|c| c == "smartalex-serve"));
+}
+
+/// An optional list in a request body is an `Option`: `Some(vec![])` is
+/// sent as `[]` and clears the list, `None` is left out and keeps it (a bare
+/// `Vec`, left out when empty, could not clear it).
+#[tokio::test]
+async fn the_sdk_clears_a_list_with_an_empty_one() {
+    use serde_json::json;
+    use smartalex::types;
+
+    let sb = crate::sandbox_harness::start().await;
+    let key = smartalex::ApiKey::parse(&sb.key).unwrap();
+    let client = smartalex::connect(&sb.base, Some(&key), smartalex::Timeouts::default()).unwrap();
+    let create: types::ContactCreate =
+        serde_json::from_value(json!({"first_name": "Ann", "tags": ["hot", "buyer"]})).unwrap();
+    let made = client.create_contact(&create).await.unwrap().into_inner();
+    assert_eq!(made.tags, ["hot", "buyer"]);
+
+    let keep: types::ContactUpdate =
+        serde_json::from_value(json!({"notes": "Call after 5pm"})).unwrap();
+    assert_eq!(keep.tags, None);
+    let kept = client
+        .update_contact(&made.id, &keep)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(kept.tags, ["hot", "buyer"]);
+
+    let clear = types::ContactUpdate {
+        tags: Some(Vec::new()),
+        ..keep
+    };
+    assert_eq!(serde_json::to_value(&clear).unwrap()["tags"], json!([]));
+    let cleared = client
+        .update_contact(&made.id, &clear)
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(cleared.tags.is_empty(), "{:?}", cleared.tags);
 }
