@@ -24,6 +24,78 @@ fn generated_surfaces_are_pinned() {
     insta::assert_snapshot!("dispatch", g.dispatch);
     insta::assert_snapshot!("tools", g.tools);
     insta::assert_snapshot!("operations", g.operations);
+    insta::assert_snapshot!("sdk_surface", sdk_surface(&g.client));
+}
+
+/// The SDK's public surface, a line per item: every struct of `types` with
+/// its fields, every enum with its variants, every `Client` method with its
+/// parameters and success type. What a spec change changes for an SDK user,
+/// as a diff a reviewer can read (the client itself is thousands of lines).
+fn sdk_surface(client: &str) -> String {
+    use quote::ToTokens;
+    // Tokens without their spaces, and without the methods' one lifetime.
+    let compact = |t: &dyn ToTokens| {
+        t.to_token_stream()
+            .to_string()
+            .replace(' ', "")
+            .replace("&'a", "&")
+    };
+    let file = syn::parse_file(client).expect("the client parses");
+    let mut lines = Vec::new();
+    for item in &file.items {
+        match item {
+            syn::Item::Mod(types) if types.ident == "types" => {
+                let items = types.content.iter().flat_map(|(_, items)| items);
+                for item in items {
+                    match item {
+                        syn::Item::Struct(s) => {
+                            let fields: Vec<String> = s
+                                .fields
+                                .iter()
+                                .map(|f| match &f.ident {
+                                    Some(name) => format!("{name}: {}", compact(&f.ty)),
+                                    None => compact(&f.ty),
+                                })
+                                .collect();
+                            lines.push(format!("struct {} {{ {} }}", s.ident, fields.join(", ")));
+                        }
+                        syn::Item::Enum(e) => {
+                            let variants: Vec<String> =
+                                e.variants.iter().map(|v| v.ident.to_string()).collect();
+                            lines.push(format!("enum {} {{ {} }}", e.ident, variants.join(", ")));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            syn::Item::Impl(imp) if imp.trait_.is_none() && compact(&imp.self_ty) == "Client" => {
+                for item in &imp.items {
+                    let syn::ImplItem::Fn(f) = item else { continue };
+                    if !matches!(f.vis, syn::Visibility::Public(_)) {
+                        continue;
+                    }
+                    let args: Vec<String> = f
+                        .sig
+                        .inputs
+                        .iter()
+                        .filter_map(|a| match a {
+                            syn::FnArg::Typed(t) => {
+                                Some(format!("{}: {}", compact(&t.pat), compact(&t.ty)))
+                            }
+                            syn::FnArg::Receiver(_) => None,
+                        })
+                        .collect();
+                    let ok = match &f.sig.output {
+                        syn::ReturnType::Type(_, ty) => compact(ty),
+                        syn::ReturnType::Default => "()".to_owned(),
+                    };
+                    lines.push(format!("fn {}({}) -> {ok}", f.sig.ident, args.join(", ")));
+                }
+            }
+            _ => {}
+        }
+    }
+    lines.join("\n")
 }
 
 #[test]
