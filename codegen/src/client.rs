@@ -61,23 +61,8 @@ pub fn generate(spec: &Spec) -> Result<String, Error> {
 /// conversion on the whole schema but its description, so a response list
 /// of the very same schema becomes an `Option` too.)
 fn optional_lists(spec: &Spec) -> Vec<schemars::schema::SchemaObject> {
-    let Ok(doc) = serde_json::to_value(&spec.openapi) else {
-        return Vec::new();
-    };
-    let bodies = doc["paths"]
-        .as_object()
-        .into_iter()
-        .flat_map(|paths| paths.values())
-        .filter_map(serde_json::Value::as_object)
-        .flat_map(|ops| ops.values())
-        .filter_map(|op| {
-            op.pointer("/requestBody/content/application~1json/schema/$ref")?
-                .as_str()?
-                .strip_prefix("#/components/schemas/")
-        });
     let mut out: Vec<schemars::schema::SchemaObject> = Vec::new();
-    for name in bodies {
-        let body = &doc["components"]["schemas"][name];
+    for body in spec.operations.iter().filter_map(|op| op.body.as_ref()) {
         let required: Vec<&str> = body["required"]
             .as_array()
             .map(|r| r.iter().filter_map(serde_json::Value::as_str).collect())
