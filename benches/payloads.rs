@@ -722,6 +722,7 @@ fn main() {
     );
     let mut relay_growth = Vec::new();
     for (case, (answer_len, server_cpu)) in cases.iter().zip(&answers) {
+        // A baseline of its own, measured next to it: the machine drifts.
         let (base, gw_bytes) = direct(gateway, &case.route);
         let (b50, b99) = (percentile(&base, 0.5), percentile(&base, 0.99));
         let f = relay_case(gateway, case, *answer_len);
@@ -739,12 +740,12 @@ fn main() {
         }
     }
     print_growth("relay growth", &relay_growth);
-    let page = payloads::contact_page(25);
+    let page_json = payloads::contact_page(25);
     println!(
         "  floor: checking that the {}-byte 25-contact page is JSON (serde_json, into `IgnoredAny`) costs {:.1}µs of CPU; parsing it into a `Value` {:.1}µs",
-        page.len(),
-        parse_floor::<serde::de::IgnoredAny>(&page),
-        parse_floor::<serde_json::Value>(&page)
+        page_json.len(),
+        parse_floor::<serde::de::IgnoredAny>(&page_json),
+        parse_floor::<serde_json::Value>(&page_json)
     );
     println!(
         "  floor: a bare reqwest GET of {} costs its thread {:.1}µs of CPU per call",
