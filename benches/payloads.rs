@@ -33,6 +33,18 @@
 //! in between.
 //!
 //! Clients, server and gateway share the machine's cores.
+//!
+//! Before/after: this machine's speed drifts by tens of percent from one
+//! run to the next, more than most changes move a figure, so two builds
+//! are compared in one run, side by side. `SMARTALEX_BENCH_VS=<other
+//! binary>` measures only the stdio payloads, on both binaries at once:
+//! [`ROUNDS`] rounds, each a block of calls on one server then a block on
+//! the other (the order alternating), and prints each build's CPU per call
+//! and call p50, with the median of the per-round ratios `B/A` (A is
+//! `SMARTALEX_MCP_BIN`, or this checkout's build). Where a process lands
+//! matters as much as the drift (a server sharing a core with the gateway
+//! pays differently), so with two or more processors and `taskset` (util-linux)
+//! the servers run on the last processor and the harness on the first.
 
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
@@ -55,6 +67,10 @@ const LOAD_RUN: Duration = Duration::from_secs(4);
 const KEY: &str = "sa_test_benchmarkbenchmark0001";
 /// Set in the relay's environment: `<gateway> <route> <answer length>`.
 const RELAY_ENV: &str = "SMARTALEX_BENCH_RELAY";
+/// A second binary to measure against the first, round by round.
+const VS_ENV: &str = "SMARTALEX_BENCH_VS";
+/// Rounds of a paired run; each server gets `CALLS / ROUNDS` calls a round.
+const ROUNDS: usize = 20;
 
 /// One measured payload: the tool call and the gateway route behind it.
 struct Case {
@@ -382,7 +398,18 @@ struct Stdio_ {
 
 impl Stdio_ {
     fn spawn(gateway: SocketAddr) -> Self {
-        let mut server = Command::new(binary());
+        Self::spawn_binary(&binary(), gateway)
+    }
+
+    fn spawn_binary(binary: &str, gateway: SocketAddr) -> Self {
+        let mut server = match pinned_cpu() {
+            Some(cpu) => {
+                let mut taskset = Command::new("taskset");
+                taskset.args(["-c", &cpu.to_string(), binary]);
+                taskset
+            }
+            None => Command::new(binary),
+        };
         server
             .env("SMARTALEX_API_URL", format!("http://{gateway}"))
             .env("SMARTALEX_API_KEY", KEY)
@@ -448,13 +475,109 @@ struct Figures {
 }
 
 fn stdio_case(gateway: SocketAddr, case: &Case) -> Figures {
-    let mut s = Stdio_::spawn(gateway);
+    measure(ready(Stdio_::spawn(gateway), case), case)
+}
+
+/// `s` initialized and warmed up on `case`.
+fn ready(mut s: Stdio_, case: &Case) -> Stdio_ {
     s.initialize();
     s.roundtrip("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n");
     for i in 0..WARMUP {
         check(s.roundtrip(&call_line(10 + i, case)).as_bytes(), case);
     }
-    measure(s, case)
+    s
+}
+
+/// The processor a paired run's servers are pinned to, once the harness
+/// is pinned to the first: `None` for an unpinned run.
+static PINNED: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+fn pinned_cpu() -> Option<usize> {
+    PINNED.get().copied()
+}
+
+/// Pin every thread of this process to processor 0 and reserve the last
+/// one for the servers, if there are two and `taskset` can do it.
+fn pin_harness() -> Option<usize> {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let pinned = cpus >= 2
+        && Command::new("taskset")
+            .args(["-a", "-p", "-c", "0", &std::process::id().to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+    let cpu = pinned.then_some(cpus - 1)?;
+    PINNED.set(cpu).ok()?;
+    Some(cpu)
+}
+
+/// Two builds on the stdio payloads, round by round (see the module docs).
+fn paired(gateway: SocketAddr, cases: &[Case], other: &str) {
+    let per_round = CALLS / ROUNDS;
+    println!(
+        "paired stdio run, {ROUNDS} rounds of {per_round} calls on each server, one request in flight"
+    );
+    println!("  A = {}\n  B = {other}", binary());
+    match pin_harness() {
+        Some(cpu) => println!("  servers on processor {cpu}, gateway and clients on processor 0"),
+        None => println!("  unpinned (one processor, or no `taskset`): expect more spread"),
+    }
+    println!(
+        "  {:<16} {:>10} {:>10} {:>8} {:>10} {:>10} {:>8}",
+        "payload", "A CPU/call", "B CPU/call", "B/A", "A p50", "B p50", "B/A"
+    );
+    for case in cases {
+        let mut servers = [
+            ready(Stdio_::spawn(gateway), case),
+            ready(Stdio_::spawn_binary(other, gateway), case),
+        ];
+        let mut cpu = [0u64; 2];
+        let mut lat: [Vec<Duration>; 2] = Default::default();
+        let (mut cpu_ratios, mut p50_ratios) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            let mut this = [(0u64, Duration::ZERO); 2];
+            for k in [round % 2, 1 - round % 2] {
+                let s = &mut servers[k];
+                let pid = s.child.id();
+                let cpu0 = cpu_ns(pid);
+                let mut block = Vec::with_capacity(per_round);
+                for i in 0..per_round {
+                    let line = call_line(1_000_000 + round * per_round + i, case);
+                    let t = Instant::now();
+                    s.roundtrip(&line);
+                    block.push(t.elapsed());
+                }
+                let spent = cpu_ns(pid) - cpu0;
+                cpu[k] += spent;
+                block.sort();
+                this[k] = (spent, percentile(&block, 0.5));
+                lat[k].extend(block);
+            }
+            cpu_ratios.push(this[1].0 as f64 / this[0].0.max(1) as f64);
+            p50_ratios.push(us(this[1].1) / us(this[0].1).max(f64::MIN_POSITIVE));
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let per_call = |k: usize| cpu[k] as f64 / 1e3 / (per_round * ROUNDS) as f64;
+        let p50 = |k: usize| {
+            let mut all = lat[k].clone();
+            all.sort();
+            us(percentile(&all, 0.5))
+        };
+        println!(
+            "  {:<16} {:>8.1}µs {:>8.1}µs {:>8.3} {:>8.1}µs {:>8.1}µs {:>8.3}",
+            case.label,
+            per_call(0),
+            per_call(1),
+            median(&mut cpu_ratios),
+            p50(0),
+            p50(1),
+            median(&mut p50_ratios)
+        );
+    }
 }
 
 /// The same calls through the zero-work relay, answering with as many
@@ -669,6 +792,9 @@ fn main() {
     }
     let gateway = start_gateway();
     let cases = cases();
+    if let Ok(other) = std::env::var(VS_ENV) {
+        return paired(gateway, &cases, &other);
+    }
     println!("smartalex-mcp payload benchmark: {}", binary());
     println!("stdio, {CALLS} sequential calls per payload, one request in flight");
     println!(
