@@ -129,10 +129,10 @@ impl Shape {
             scratch: Vec::new(),
         };
         scan.ws();
-        scan.value(&self.root, out, 0)?;
+        scan.value(&self.root, out, 0).map_err(|m| *m)?;
         scan.ws();
         if scan.i != scan.b.len() {
-            return Err(scan.syntax("trailing characters"));
+            return Err(*scan.syntax("trailing characters"));
         }
         Ok(())
     }
@@ -245,6 +245,9 @@ impl Node {
     }
 }
 
+/// A scan's result: the misfit boxed, so the happy path moves a word.
+type Fit<T> = Result<T, Box<Misfit>>;
+
 /// One step of the path to a value, for messages.
 #[derive(Debug, Clone, Copy)]
 enum Seg<'s> {
@@ -262,9 +265,14 @@ struct Scan<'a, 's> {
     scratch: Vec<Scratch>,
 }
 
-/// An object's written members (property index, start and end in the
-/// output), and the buffer they are put in order through.
-type Scratch = (Vec<(usize, usize, usize)>, Vec<u8>);
+/// What an object at one depth reuses from the last object there.
+#[derive(Default)]
+struct Scratch {
+    /// Its written members: property index, start and end in the output.
+    spans: Vec<(usize, usize, usize)>,
+    /// The buffer they are put in order through.
+    written: Vec<u8>,
+}
 
 /// A string token: its text between the quotes, and whether it has escapes.
 struct Token<'a> {
@@ -297,21 +305,23 @@ impl<'a, 's> Scan<'a, 's> {
         out
     }
 
-    fn misfit(&self, message: String) -> Misfit {
-        Misfit {
+    #[cold]
+    fn misfit(&self, message: String) -> Box<Misfit> {
+        Box::new(Misfit {
             path: self.path(),
             message,
-        }
+        })
     }
 
-    fn syntax(&self, what: &str) -> Misfit {
-        Misfit {
+    #[cold]
+    fn syntax(&self, what: &str) -> Box<Misfit> {
+        Box::new(Misfit {
             path: String::new(),
             message: format!("invalid JSON at byte {}: {what}", self.i),
-        }
+        })
     }
 
-    fn expect(&mut self, byte: u8) -> Result<(), Misfit> {
+    fn expect(&mut self, byte: u8) -> Fit<()> {
         if self.peek() == Some(byte) {
             self.i += 1;
             Ok(())
@@ -322,7 +332,7 @@ impl<'a, 's> Scan<'a, 's> {
 
     /// After a member or an item: `true` past the closing bracket, `false`
     /// past a comma.
-    fn closes(&mut self, close: u8) -> Result<bool, Misfit> {
+    fn closes(&mut self, close: u8) -> Fit<bool> {
         self.ws();
         match self.peek() {
             Some(b',') => {
@@ -337,7 +347,7 @@ impl<'a, 's> Scan<'a, 's> {
         }
     }
 
-    fn literal(&mut self, word: &[u8]) -> Result<(), Misfit> {
+    fn literal(&mut self, word: &[u8]) -> Fit<()> {
         if self.b[self.i..].starts_with(word) {
             self.i += word.len();
             Ok(())
@@ -362,7 +372,7 @@ impl<'a, 's> Scan<'a, 's> {
         }
     }
 
-    fn wrong_type(&mut self, what: &str) -> Misfit {
+    fn wrong_type(&mut self, what: &str) -> Box<Misfit> {
         if !matches!(
             self.peek(),
             Some(b'"' | b'{' | b'[' | b't' | b'f' | b'n' | b'-' | b'0'..=b'9')
@@ -373,7 +383,7 @@ impl<'a, 's> Scan<'a, 's> {
         self.misfit(format!("must be {what} (got {got})"))
     }
 
-    fn value(&mut self, node: &'s Node, out: &mut Vec<u8>, depth: usize) -> Result<(), Misfit> {
+    fn value(&mut self, node: &'s Node, out: &mut Vec<u8>, depth: usize) -> Fit<()> {
         if depth > MAX_DEPTH {
             return Err(self.syntax("nested too deeply"));
         }
@@ -396,7 +406,7 @@ impl<'a, 's> Scan<'a, 's> {
         }
     }
 
-    fn object(&mut self, props: &'s [Prop], out: &mut Vec<u8>, depth: usize) -> Result<(), Misfit> {
+    fn object(&mut self, props: &'s [Prop], out: &mut Vec<u8>, depth: usize) -> Fit<()> {
         if self.peek() != Some(b'{') {
             return Err(self.wrong_type("an object"));
         }
@@ -407,7 +417,10 @@ impl<'a, 's> Scan<'a, 's> {
         if self.scratch.len() <= depth {
             self.scratch.resize_with(depth + 1, Default::default);
         }
-        let (mut spans, mut written) = std::mem::take(&mut self.scratch[depth]);
+        let Scratch {
+            mut spans,
+            mut written,
+        } = std::mem::take(&mut self.scratch[depth]);
         spans.clear();
         let mut seen = 0u64;
         self.ws();
@@ -487,7 +500,7 @@ impl<'a, 's> Scan<'a, 's> {
             }
         }
         out.push(b'}');
-        self.scratch[depth] = (spans, written);
+        self.scratch[depth] = Scratch { spans, written };
         Ok(())
     }
 
@@ -498,7 +511,7 @@ impl<'a, 's> Scan<'a, 's> {
         max: Option<u64>,
         out: &mut Vec<u8>,
         depth: usize,
-    ) -> Result<(), Misfit> {
+    ) -> Fit<()> {
         if self.peek() != Some(b'[') {
             return Err(self.wrong_type("an array"));
         }
@@ -535,7 +548,7 @@ impl<'a, 's> Scan<'a, 's> {
     }
 
     /// A string token; `self.i` is on its opening quote.
-    fn token(&mut self) -> Result<Token<'a>, Misfit> {
+    fn token(&mut self) -> Fit<Token<'a>> {
         let b = self.b;
         let start = self.i + 1;
         let mut i = start;
@@ -565,12 +578,7 @@ impl<'a, 's> Scan<'a, 's> {
         Ok(Token { raw, escaped })
     }
 
-    fn string_value(
-        &mut self,
-        rules: &StrRules,
-        untrusted: bool,
-        out: &mut Vec<u8>,
-    ) -> Result<(), Misfit> {
+    fn string_value(&mut self, rules: &StrRules, untrusted: bool, out: &mut Vec<u8>) -> Fit<()> {
         if self.peek() != Some(b'"') {
             return Err(self.wrong_type("a string"));
         }
@@ -605,9 +613,10 @@ impl<'a, 's> Scan<'a, 's> {
         }
         let canonical: Option<String> = match rules.format.as_deref() {
             None => None,
+            // Hyphenated lower-case hex is a UUID already in its SDK form.
+            Some("uuid") if is_lower_uuid(text.as_bytes()) => None,
             Some("uuid") => match uuid::Uuid::try_parse(&text) {
-                Ok(u) if !is_lower_uuid(text.as_bytes()) => Some(u.hyphenated().to_string()),
-                Ok(_) => None,
+                Ok(u) => Some(u.hyphenated().to_string()),
                 Err(_) => return Err(self.misfit(format_message("uuid", &quoted()))),
             },
             Some("date-time") if is_plain_utc(text.as_bytes()) => None,
@@ -647,7 +656,7 @@ impl<'a, 's> Scan<'a, 's> {
     }
 
     /// A number token's text; `self.i` is on its first character.
-    fn number_token(&mut self) -> Result<(&'a str, bool), Misfit> {
+    fn number_token(&mut self) -> Fit<(&'a str, bool)> {
         let start = self.i;
         let b = self.b;
         let digits = |i: &mut usize| {
@@ -704,7 +713,7 @@ impl<'a, 's> Scan<'a, 's> {
         matches!(self.peek(), Some(b'-' | b'0'..=b'9'))
     }
 
-    fn integer(&mut self, bounds: Bounds, out: &mut Vec<u8>) -> Result<(), Misfit> {
+    fn integer(&mut self, bounds: Bounds, out: &mut Vec<u8>) -> Fit<()> {
         if !self.is_number_start() {
             return Err(self.wrong_type("an integer"));
         }
@@ -731,7 +740,7 @@ impl<'a, 's> Scan<'a, 's> {
         Ok(())
     }
 
-    fn number(&mut self, bounds: Bounds, out: &mut Vec<u8>) -> Result<(), Misfit> {
+    fn number(&mut self, bounds: Bounds, out: &mut Vec<u8>) -> Fit<()> {
         if !self.is_number_start() {
             return Err(self.wrong_type("a number"));
         }
@@ -745,7 +754,7 @@ impl<'a, 's> Scan<'a, 's> {
         serde_json::to_writer(out, &value).map_err(|e| self.misfit(e.to_string()))
     }
 
-    fn check_bounds(&self, value: f64, text: &str, bounds: Bounds) -> Result<(), Misfit> {
+    fn check_bounds(&self, value: f64, text: &str, bounds: Bounds) -> Fit<()> {
         if let Some(min) = bounds.min.filter(|m| value < *m) {
             return Err(self.misfit(format!("must be at least {min} (got {text})")));
         }
@@ -756,7 +765,7 @@ impl<'a, 's> Scan<'a, 's> {
     }
 
     /// Any JSON value, rewritten as serde_json writes a `Value`.
-    fn any(&mut self, out: &mut Vec<u8>) -> Result<(), Misfit> {
+    fn any(&mut self, out: &mut Vec<u8>) -> Fit<()> {
         let mut values =
             serde_json::Deserializer::from_slice(&self.b[self.i..]).into_iter::<Value>();
         match values.next() {
@@ -770,7 +779,7 @@ impl<'a, 's> Scan<'a, 's> {
     }
 
     /// Step over one value, checking only that it is JSON.
-    fn skip(&mut self, depth: usize) -> Result<(), Misfit> {
+    fn skip(&mut self, depth: usize) -> Fit<()> {
         if depth > MAX_DEPTH {
             return Err(self.syntax("nested too deeply"));
         }

@@ -432,13 +432,24 @@ pub fn format_ok(format: &str, s: &str) -> bool {
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
-                && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+                && !has_space_or_control(s)
         }),
         // RFC 3339 `full-date`: zero-padded, which chrono alone does not insist on.
         "date" => s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok(),
         "date-time" => chrono::DateTime::parse_from_rfc3339(s).is_ok(),
         // The generator admits only the formats above.
         _ => true,
+    }
+}
+
+/// Whether `s` has whitespace or a control character; byte by byte when
+/// it is ASCII (an e-mail address almost always is).
+fn has_space_or_control(s: &str) -> bool {
+    if s.is_ascii() {
+        // ASCII whitespace is 0x09–0x0D and 0x20; controls are below 0x20 and 0x7F.
+        s.bytes().any(|b| b <= b' ' || b == 0x7f)
+    } else {
+        s.chars().any(|c| c.is_whitespace() || c.is_control())
     }
 }
 
@@ -513,6 +524,23 @@ mod tests {
             .into_iter()
             .map(|v| format!("{}: {}", v.path, v.message))
             .collect()
+    }
+
+    #[test]
+    fn the_ascii_fast_path_agrees_with_unicode_rules() {
+        let unicode = |s: &str| s.chars().any(|c| c.is_whitespace() || c.is_control());
+        for b in 0u8..=0x7f {
+            let s = format!("a{}b@example.com", char::from(b));
+            assert_eq!(has_space_or_control(&s), unicode(&s), "byte {b:#04x}");
+        }
+        for s in [
+            "ä@example.com",
+            "a\u{a0}b@x.io",
+            "a\u{85}@x.io",
+            "a\u{2028}@x.io",
+        ] {
+            assert_eq!(has_space_or_control(s), unicode(s), "{s:?}");
+        }
     }
 
     #[test]
