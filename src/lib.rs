@@ -9,6 +9,7 @@ pub use smartalex::{
 };
 
 mod args;
+mod buffers;
 mod changes;
 mod client_log;
 mod complete;

@@ -293,7 +293,7 @@ impl Entry {
                 ))
             })?;
         // Fences add about a third to a page of contacts.
-        let mut out = Vec::with_capacity(answer.len() + answer.len() / 2 + 64);
+        let mut out = crate::buffers::take(answer.len() + answer.len() / 2 + 64);
         if let Err(misfit) = shape.transcode(answer, &mut out) {
             let first = answer.iter().find(|b| !b.is_ascii_whitespace());
             if !matches!(first, Some(b'{') | Some(b'[')) {

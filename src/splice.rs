@@ -180,8 +180,9 @@ pub(crate) fn splice(message: Vec<u8>) -> Vec<u8> {
             at = find(&message, needle, end);
             continue;
         };
-        if out.is_empty() {
-            out.reserve(message.len() + 2 * answer.json.len() + answer.json.len() / 4);
+        if out.capacity() == 0 {
+            out =
+                crate::buffers::take(message.len() + 2 * answer.json.len() + answer.json.len() / 4);
         }
         out.extend_from_slice(&message[copied..start]);
         if kind == STRUCTURED as u8 {
@@ -195,6 +196,9 @@ pub(crate) fn splice(message: Vec<u8>) -> Vec<u8> {
     out.extend_from_slice(&message[copied..]);
     if !taken.is_empty() {
         WAITING.store(stash().answers.len(), Ordering::Relaxed);
+    }
+    for (_, answer) in taken {
+        crate::buffers::give(answer.json.into_bytes());
     }
     out
 }

@@ -118,16 +118,18 @@ impl<R: AsyncRead + Unpin> LineTransport<R> {
         });
         let done = flight.clone();
         let task = tokio::spawn(async move {
-            while let Some(frame) = rx.recv().await {
+            while let Some(Frame { bytes, answers }) = rx.recv().await {
                 let written = async {
-                    writer.write_all(&frame.bytes).await?;
+                    writer.write_all(&bytes).await?;
                     writer.flush().await
                 };
                 if let Err(e) = written.await {
                     tracing::error!("writing stdout failed: {e}");
                     return;
                 }
-                if let Some(id) = &frame.answers {
+                // An answer's line is answer-sized: kept for the next one.
+                crate::buffers::give(bytes);
+                if let Some(id) = &answers {
                     done.finish(id);
                 }
             }
