@@ -45,16 +45,22 @@ pub fn wrap(text: &str) -> String {
     while let Some(at) = rest.find('<') {
         out.extend(rest[..at].chars().filter(|c| visible(*c)));
         let tail = &rest[at + 1..];
-        let forged = ["untrusted", "/untrusted"].iter().any(|tag| {
-            tail.get(..tag.len())
-                .is_some_and(|t| t.eq_ignore_ascii_case(tag))
-        });
-        out.push(if forged { '‹' } else { '<' });
+        out.push_str(open_angle(tail));
         rest = tail;
     }
     out.extend(rest.chars().filter(|c| visible(*c)));
     out.push_str(CLOSE);
     out
+}
+
+/// What a `<` followed by `tail` is written as: `‹` when it would open or
+/// close the envelope (in any case), itself otherwise.
+fn open_angle(tail: &str) -> &'static str {
+    let forged = ["untrusted", "/untrusted"].iter().any(|tag| {
+        tail.get(..tag.len())
+            .is_some_and(|t| t.eq_ignore_ascii_case(tag))
+    });
+    if forged { "‹" } else { "<" }
 }
 
 /// `text` fenced, as a JSON string, appended to `out`; `raw` is its bytes
@@ -65,9 +71,8 @@ pub fn wrap(text: &str) -> String {
 pub(crate) fn write_fenced(out: &mut Vec<u8>, text: &str, raw: Option<&[u8]>) {
     // Unescaped JSON string bytes hold no quote, backslash or C0 control.
     let plain = |b: &[u8]| {
-        b.iter().all(|c| *c != b'<' && *c < 0x7f)
-            || (!b.iter().any(|c| *c == b'<' || *c == 0x7f)
-                && std::str::from_utf8(b).is_ok_and(|s| s.chars().all(visible)))
+        b.iter().all(|c| *c != b'<' && *c != 0x7f)
+            && (b.is_ascii() || std::str::from_utf8(b).is_ok_and(|s| s.chars().all(visible)))
     };
     match raw {
         Some(raw) if plain(raw) => {
@@ -102,19 +107,7 @@ fn write_wrapped(out: &mut Vec<u8>, text: &str) {
         };
         i += c.len_utf8();
         match c {
-            '<' => {
-                let tail = &text[i..];
-                let forged = ["untrusted", "/untrusted"].iter().any(|tag| {
-                    tail.get(..tag.len())
-                        .is_some_and(|t| t.eq_ignore_ascii_case(tag))
-                });
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(
-                    if forged { '‹' } else { '<' }
-                        .encode_utf8(&mut buf)
-                        .as_bytes(),
-                );
-            }
+            '<' => out.extend_from_slice(open_angle(&text[i..]).as_bytes()),
             '"' => out.extend_from_slice(b"\\\""),
             '\\' => out.extend_from_slice(b"\\\\"),
             '\n' => out.extend_from_slice(b"\\n"),
@@ -177,14 +170,10 @@ mod tests {
         ] {
             let mut fast = Vec::new();
             write_fenced(&mut fast, text, Some(text.as_bytes()));
+            let slow = serde_json::to_vec(&wrap(text)).unwrap();
             let mut escaped = Vec::new();
             write_fenced(&mut escaped, text, None);
-            assert_eq!(
-                escaped,
-                serde_json::to_vec(&wrap(text)).unwrap(),
-                "{text:?}"
-            );
-            let slow = serde_json::to_vec(&wrap(text)).unwrap();
+            assert_eq!(escaped, slow, "{text:?}");
             assert_eq!(
                 String::from_utf8(fast).unwrap(),
                 String::from_utf8(slow).unwrap()
