@@ -6,8 +6,9 @@
 //! gateway request the client method would send. It is a library, not build-script code, so it has its own unit and
 //! snapshot tests and the build script stays a few lines of wiring.
 //!
-//! A fifth surface is the sandbox gateway's: its operation table
-//! (`gateway`), so the gateway serves every operation the spec lists.
+//! A fifth surface is the sandbox gateway's: its operation table and the
+//! typed traits its simulations implement (`gateway`), so the gateway
+//! serves every operation the spec lists.
 //!
 //! Order matters: the spec is checked first (so a bad spec fails with a line
 //! naming the operation), then progenitor runs, then the tool table and
@@ -44,7 +45,7 @@ pub struct Generated {
     pub dispatch: String,
     /// `RESOURCES`, `TEMPLATES` and `PROMPTS`.
     pub surface_src: String,
-    /// The sandbox gateway's `OPERATIONS` and `DOMAINS`.
+    /// The sandbox gateway's `OPERATIONS`, `DOMAINS` and typed traits.
     pub operations: String,
     /// The resources, templates and prompts the sources were made from.
     pub surface: Surface,
@@ -73,10 +74,14 @@ fn client_source(spec: &Spec) -> Result<String, Error> {
     ))
 }
 
-/// The sandbox gateway's operation table alone (`OPERATIONS`, `DOMAINS`),
-/// for the `smartalex-sandbox` crate's build script.
+/// The sandbox gateway's side alone (`OPERATIONS`, `DOMAINS`, and the
+/// typed traits its simulations implement), for the `smartalex-sandbox`
+/// crate's build script. The traits take and return the SDK's types, read
+/// back from the client progenitor emits for the same spec.
 pub fn generate_operations(spec_text: &str) -> Result<String, Error> {
-    gateway::operations(&Spec::parse(spec_text)?)
+    let spec = Spec::parse(spec_text)?;
+    let methods = introspect::client_methods(&client_source(&spec)?)?;
+    gateway::operations(&spec, &methods)
 }
 
 /// The spec alone (no resources or prompts): for tests and tools.
@@ -97,7 +102,7 @@ pub fn generate_all(spec_text: &str, files: &BTreeMap<String, String>) -> Result
     let dispatch = emit::dispatch(&spec, &methods)?;
     let surface = surface::read(&spec, files)?;
     let surface_src = emit::surface(&surface)?;
-    let operations = gateway::operations(&spec)?;
+    let operations = gateway::operations(&spec, &methods)?;
     Ok(Generated {
         client,
         tools,

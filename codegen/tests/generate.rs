@@ -191,13 +191,17 @@ fn adding_an_operation_to_the_spec_adds_a_dispatchable_tool() {
             .contains("pub async fn get_call_recording<'a>(")
     );
     syn::parse_file(&after.dispatch).expect("the new arm is valid Rust");
-    // The sandbox routes it, as a read of `calls`, answered from its example.
+    // The sandbox routes it, as a read of `calls`, its query checked against
+    // the parameter's schema, to a new method of the `calls` trait that
+    // takes and returns the SDK's types and answers the example by default.
     let compact: String = after.operations.split_whitespace().collect();
-    assert!(
-        compact.contains(r#"id:"get_call_recording",method:"GET",path:"/calls/{id}/recording",domain:"calls",access:Access::Read,status:200u16,body:None,example:"{\"url\":\"https://example.com/recordings/1.mp3\",\"duration_seconds\":42}","#),
-        "{}",
-        after.operations
-    );
+    for piece in [
+        r#"id:"get_call_recording",method:"GET",path:"/calls/{id}/recording",domain:"calls",access:Access::Read,status:200u16,body:None,query:Some("{\"type\":\"object\",\"properties\":{\"format\":{\"type\":\"string\",\"enum\":[\"mp3\",\"wav\"]}},\"required\":[]}",),example:"{\"url\":\"https://example.com/recordings/1.mp3\",\"duration_seconds\":42}","#,
+        "Calls::get_call_recording(&app,call.workspace()?,call.id()?,call.param(\"format\")?,)",
+        "fnget_call_recording(&self,workspace:Workspace,id:::uuid::Uuid,format:Option<types::GetCallRecordingFormat>,)->impl::std::future::Future<Output=Result<types::GetCallRecordingResponse,ApiError>,>+Send{let_=(workspace,id,format);async{crate::operations::example(&OPERATIONS[0usize])}}",
+    ] {
+        assert!(compact.contains(piece), "{piece}\n{}", after.operations);
+    }
 }
 
 fn broken(from: &str, to: &str) -> smartalex_mcp_codegen::Error {

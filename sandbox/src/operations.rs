@@ -1,25 +1,32 @@
 //! The gateway's operations, as the spec lists them, and what the sandbox
 //! does with each: route it, authorize it from its domain and access, then
-//! run its simulation (`routes/`) or — for an operation the sandbox does
-//! not simulate yet — answer its documented example.
+//! call its method of the typed interface — one trait per tag (`Contacts`,
+//! `Agents`, …), one method per operation, taking and returning the SDK's
+//! types — which `routes/<tag>.rs` implements for the sandbox.
 //!
-//! The table is generated from `openapi/gateway.yaml` by the build (see
-//! `codegen/src/gateway.rs`), so an operation added to the spec is routed,
-//! authorized and answered on the next build with no Rust edited; the
-//! example was checked against the response schema when the spec was read.
-//! Writing its simulation is then one handler in `routes/<tag>.rs` and one
-//! entry in that file's `SIMULATIONS`.
+//! The table and the traits are generated from `openapi/gateway.yaml` by the
+//! build (see `codegen/src/gateway.rs`). Every method defaults to the
+//! operation's documented example, so an operation added to the spec is
+//! routed, authorized and answered on the next build with no Rust edited;
+//! the example was checked against the response schema when the spec was
+//! read. Simulating it is then writing that method in `routes/<tag>.rs` and
+//! naming it in that file's `SIMULATED`.
 
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::routing::{MethodFilter, MethodRouter};
+use serde::de::DeserializeOwned;
 
-use crate::routes::{self, ApiResult};
+use crate::SharedApp;
+use crate::errors::ApiError;
+use crate::routes;
 
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 }
 
-pub(crate) use generated::{DOMAINS, OPERATIONS};
+pub(crate) use generated::{
+    Agents, Calls, Campaigns, Contacts, DOMAINS, Deals, Gateway, OPERATIONS, PhoneNumbers,
+    Platform, Webhooks,
+};
 
 /// Read, or write (POST/PATCH/DELETE).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,8 +52,19 @@ pub(crate) struct Operation {
     status: u16,
     /// The request body's schema (JSON), when the operation takes one.
     pub(crate) body: Option<&'static str>,
+    /// The query parameters as one object schema (JSON), when it has any.
+    pub(crate) query: Option<&'static str>,
     /// The success response's documented example (compact JSON).
     example: &'static str,
+    /// The route to the operation's method of [`Gateway`].
+    pub(crate) route: fn(&'static Operation, MethodFilter) -> MethodRouter<SharedApp>,
+}
+
+impl Operation {
+    /// The success status.
+    pub(crate) fn status(&self) -> u16 {
+        self.status
+    }
 }
 
 /// The operations the sandbox answers from their examples: every one
@@ -54,7 +72,7 @@ pub(crate) struct Operation {
 pub(crate) fn answered_from_examples() -> impl Iterator<Item = &'static Operation> {
     OPERATIONS
         .iter()
-        .filter(|op| routes::simulation(op.id).is_none())
+        .filter(|op| !routes::simulated().any(|id| id == op.id))
 }
 
 /// One line for `--help` and the start-up log.
@@ -73,15 +91,17 @@ pub(crate) fn examples_note() -> String {
     }
 }
 
-/// An operation without a simulation: the router has checked the request
-/// against the spec; the documented example is the answer.
-pub(crate) async fn answer_example(op: &'static Operation) -> ApiResult {
-    Ok((
-        StatusCode::from_u16(op.status).unwrap_or(StatusCode::OK),
-        [(header::CONTENT_TYPE, "application/json")],
-        op.example,
-    )
-        .into_response())
+/// The answer of an operation the sandbox does not simulate (every
+/// method's default): its documented example, as its response type. The
+/// build checked the example against the response schema, so this fails
+/// only if the SDK's type and the schema disagree.
+pub(crate) fn example<T: DeserializeOwned>(op: &'static Operation) -> Result<T, ApiError> {
+    serde_json::from_str(op.example).map_err(|e| {
+        ApiError::internal(format!(
+            "`{}`: the documented example does not read as its response type: {e}",
+            op.id
+        ))
+    })
 }
 
 #[cfg(test)]

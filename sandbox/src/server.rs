@@ -7,24 +7,28 @@
 //!
 //! API pipeline, in order: authenticate (401) → count against the rate limit
 //! (429; the workspace's bucket, or the caller's IP without a valid key) →
-//! route (unknown method or path → 404 `No route found for …`) → handler.
+//! route (unknown method or path → 404 `No route found for …`) → admit
+//! (authorize, check the id and body) → the operation's typed method.
 //! Every response, errors included, leaves with `X-RateLimit-Limit`,
 //! `X-RateLimit-Remaining` and `X-RateLimit-Reset`.
 //!
 //! Handlers run in their own task so that a bug that panics becomes a JSON
 //! 500 rather than a dropped connection.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, RawPathParams, Request, State};
+use axum::extract::{
+    ConnectInfo, FromRequest, FromRequestParts, Query, RawPathParams, Request, State,
+};
 use axum::http::{Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, MethodRouter, on};
+use axum::routing::{MethodFilter, MethodRouter};
 use smartalex_schema::Schema;
 use tokio::sync::Notify;
 
@@ -32,9 +36,9 @@ use super::auth::{Authenticator, Domain, Principal};
 use super::db::Store;
 use super::errors::ApiError;
 use super::oauth::operator::Operator;
-use super::operations::{self, OPERATIONS, Operation};
-use super::routes::{self, ResourceId, Workspace};
-use super::validate;
+use super::operations::{OPERATIONS, Operation};
+use super::routes::{ResourceId, Workspace};
+use super::validate::{self, QuerySchema};
 use super::{SandboxOptions, SharedApp};
 use smartalex_serve::listen::ConnectionLimits;
 use smartalex_serve::origin::Origins;
@@ -168,10 +172,9 @@ fn operation(op: &'static Operation) -> MethodRouter<SharedApp> {
         .ok()
         .and_then(|m| MethodFilter::try_from(m).ok())
         .unwrap_or_else(|| panic!("`{}`: the spec's method {} is not HTTP", op.id, op.method));
-    let handler = match routes::simulation(op.id) {
-        Some(route) => route(filter),
-        None => on(filter, move || operations::answer_example(op)),
-    };
+    // The operation's method of the generated interface: its simulation,
+    // or its example until it has one.
+    let handler = (op.route)(op, filter);
     // Resolved once, here: the generator takes the domains from the same tags.
     let domain = Domain::parse(op.domain);
     // Compiled once, here; the build compiled it too, so this cannot fail.
@@ -181,23 +184,31 @@ fn operation(op: &'static Operation) -> MethodRouter<SharedApp> {
                 panic!("`{}`: the build compiled this request schema: {e}", op.id)
             }))
         });
+    let query =
+        op.query.map(|text| {
+            Arc::new(QuerySchema::compile(text).unwrap_or_else(|e| {
+                panic!("`{}`: the build compiled this query schema: {e}", op.id)
+            }))
+        });
     handler.route_layer(middleware::from_fn(move |req: Request, next: Next| {
-        admit(op, domain, schema.clone(), req, next)
+        admit(op, domain, schema.clone(), query.clone(), req, next)
     }))
 }
 
 /// In the gateway's order: the caller may do the operation's access in its
-/// domain (403), the path's id is a UUID (400), the body fits the request
-/// schema (400/422). The handler then gets the caller's [`Workspace`], the
-/// [`ResourceId`] and the checked body.
+/// domain (403), the path's id is a UUID (400), the query parameters fit
+/// theirs (400), the body fits the request schema (400/422). The operation's method then gets the caller's
+/// [`Workspace`], the id and the checked body, as the SDK's types
+/// ([`crate::routes::Call`]).
 async fn admit(
     op: &'static Operation,
     domain: Option<Domain>,
     schema: Option<Arc<Schema>>,
+    query: Option<Arc<QuerySchema>>,
     req: Request,
     next: Next,
 ) -> Response {
-    match admitted(op, domain, schema, req).await {
+    match admitted(op, domain, schema, query, req).await {
         Ok(req) => next.run(req).await,
         Err(e) => e.into_response(),
     }
@@ -207,6 +218,7 @@ async fn admitted(
     op: &'static Operation,
     domain: Option<Domain>,
     schema: Option<Arc<Schema>>,
+    query: Option<Arc<QuerySchema>>,
     req: Request,
 ) -> Result<Request, ApiError> {
     let (mut parts, body) = req.into_parts();
@@ -229,6 +241,11 @@ async fn admitted(
             .ok_or(ApiError::InvalidUuid)?;
         let id = ResourceId(validate::path_id(raw)?);
         parts.extensions.insert(id);
+    }
+    if let Some(query) = query {
+        let raw = Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
+            .map_err(|_| ApiError::query("malformed query string"))?;
+        parts.extensions.insert(validate::query(&raw, &query)?);
     }
     let Some(schema) = schema else {
         return Ok(Request::from_parts(parts, body));

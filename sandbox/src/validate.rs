@@ -1,9 +1,11 @@
 //! Request validation with the gateway's exact messages.
 //!
-//! A request body is checked against its operation's request schema, from
-//! the spec, by the one checker the MCP server uses on tool arguments
-//! (`smartalex-schema`); this module only words its typed violations the
-//! way the gateway does, as the error reference documents:
+//! A request body is checked against its operation's request schema, and
+//! the query parameters against theirs, from the spec, by the one checker
+//! the MCP server uses on tool arguments (`smartalex-schema`); this module
+//! only words its typed violations the way the gateway does, as the error
+//! reference documents (a query's problems are 400 `Invalid query
+//! parameter: …`, see [`query`]):
 //!
 //! * 400 `Invalid request body: <field> is required` — a required field is missing;
 //! * 400 `Invalid request body: <field> must be one of: a, b` — a bad enum value
@@ -17,6 +19,7 @@
 //! Validation never panics and never trusts sizes.
 
 use std::collections::HashMap;
+use std::num::NonZeroU64;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -30,6 +33,8 @@ const PHONE: &str = r"^\+[1-9][0-9]{6,14}$";
 const HH_MM: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
 /// The spec's ISO 4217 currency code.
 const CURRENCY: &str = "^[A-Z]{3}$";
+/// The spec's area code, searching for numbers.
+const AREA_CODE: &str = "^[0-9]{2,4}$";
 
 /// A body that passed its operation's schema: only known fields, each
 /// well-formed.
@@ -37,6 +42,22 @@ const CURRENCY: &str = "^[A-Z]{3}$";
 pub(crate) struct Body(Arc<Map<String, Value>>);
 
 impl Body {
+    /// A typed body's members, as the caller sent them (the SDK's types
+    /// leave absent optional members out): what storage writes by name.
+    pub(crate) fn of<T: serde::Serialize>(typed: &T) -> Result<Body, ApiError> {
+        match serde_json::to_value(typed) {
+            Ok(Value::Object(map)) => Ok(Body(Arc::new(map))),
+            Ok(_) => Err(ApiError::internal("a request body type wrote no object")),
+            Err(e) => Err(ApiError::internal(e)),
+        }
+    }
+    /// The checked body as the operation's SDK type. The SDK's type and the
+    /// checker read the same schema; a body one refuses and the other
+    /// passes is answered as a 422 naming the problem.
+    pub(crate) fn read<T: serde::de::DeserializeOwned>(self) -> Result<T, ApiError> {
+        let map = Arc::try_unwrap(self.0).unwrap_or_else(|shared| (*shared).clone());
+        serde_json::from_value(Value::Object(map)).map_err(|e| ApiError::field("body", e))
+    }
     pub(crate) fn str(&self, name: &str) -> Option<&str> {
         self.0.get(name).and_then(Value::as_str)
     }
@@ -197,55 +218,135 @@ impl Page {
 /// an `i64` is clamped (its page is empty either way) rather than refused.
 const MAX_PAGE: i64 = 1_000_000_000_000_000;
 
-pub(crate) fn page(query: &HashMap<String, String>) -> Result<Page, ApiError> {
-    let page = match query.get("page").map(|p| p.trim()) {
-        Some(p) if p.len() > 15 && p.bytes().all(|b| b.is_ascii_digit()) && !p.starts_with('0') => {
-            MAX_PAGE
-        }
-        _ => int_param(query, "page", 1, 1, MAX_PAGE)?,
-    };
-    let per_page = int_param(query, "per_page", 25, 1, 100)?;
-    Ok(Page { page, per_page })
-}
-
-/// An integer query parameter in `min..=max`, or `default` when absent.
-pub(crate) fn int_param(
-    query: &HashMap<String, String>,
-    name: &str,
-    default: i64,
-    min: i64,
-    max: i64,
-) -> Result<i64, ApiError> {
-    let Some(raw) = query.get(name) else {
-        return Ok(default);
-    };
-    let bad = || {
-        if max >= MAX_PAGE {
-            ApiError::query(format!("{name} must be an integer >= {min}"))
-        } else {
-            ApiError::query(format!("{name} must be an integer between {min} and {max}"))
-        }
-    };
-    let n: i64 = raw.trim().parse().map_err(|_| bad())?;
-    if n < min || n > max {
-        return Err(bad());
+/// Pagination from the checked `page` and `per_page` (the router applied
+/// the spec's defaults, so the fallbacks here only guard).
+pub(crate) fn page(page: Option<NonZeroU64>, per_page: Option<NonZeroU64>) -> Page {
+    let clamped = |n: NonZeroU64| i64::try_from(n.get()).unwrap_or(MAX_PAGE).min(MAX_PAGE);
+    Page {
+        page: page.map_or(1, clamped),
+        per_page: per_page.map_or(25, clamped),
     }
-    Ok(n)
 }
 
-/// An optional enum query parameter.
-pub(crate) fn enum_param<'q>(
-    query: &'q HashMap<String, String>,
-    name: &str,
-    allowed: &[&str],
-) -> Result<Option<&'q str>, ApiError> {
-    match query.get(name) {
-        None => Ok(None),
-        Some(v) if allowed.contains(&v.as_str()) => Ok(Some(v.as_str())),
-        Some(_) => Err(ApiError::query(format!(
-            "{name} must be one of: {}",
-            allowed.join(", ")
-        ))),
+/// An operation's query parameters as one object schema, compiled once:
+/// the shared checker, and each parameter's own schema (its type, default
+/// and bounds).
+#[derive(Debug)]
+pub(crate) struct QuerySchema {
+    checker: Schema,
+    params: Map<String, Value>,
+}
+
+impl QuerySchema {
+    pub(crate) fn compile(text: &str) -> Result<Self, String> {
+        let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let params = value
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        Ok(QuerySchema {
+            checker: Schema::compile(text)?,
+            params,
+        })
+    }
+}
+
+/// Query parameters that passed their operation's schema: each as JSON of
+/// its type, the spec's defaults filled in, unknown ones left out.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CheckedQuery(Map<String, Value>);
+
+impl CheckedQuery {
+    pub(crate) fn take(&mut self, name: &str) -> Option<Value> {
+        self.0.remove(name)
+    }
+}
+
+/// Check a query string's parameters against the operation's schema, with
+/// the one checker request bodies go through, and word the first problem
+/// the gateway's way (400 `Invalid query parameter: …`): `<name> is
+/// required`, `<name> must be one of: a, b`, `<name> must be an integer
+/// between 1 and 100` (`>= 1` without a maximum), `area_code must be 2 to 4
+/// digits`; a malformed id is `Invalid UUID format`, as in the path.
+pub(crate) fn query(
+    raw: &HashMap<String, String>,
+    schema: &QuerySchema,
+) -> Result<CheckedQuery, ApiError> {
+    let mut typed = Map::new();
+    for (name, param) in &schema.params {
+        match raw.get(name) {
+            Some(text) => {
+                typed.insert(name.clone(), typed_param(param, text));
+            }
+            None => {
+                if let Some(default) = param.get("default") {
+                    typed.insert(name.clone(), default.clone());
+                }
+            }
+        }
+    }
+    let typed = Value::Object(typed);
+    let violations = schema.checker.check(&typed);
+    let first = violations
+        .iter()
+        .find(|v| v.problem == Problem::Required)
+        .or_else(|| violations.first());
+    if let Some(v) = first {
+        return Err(query_error(v, schema.params.get(&v.path)));
+    }
+    match typed {
+        Value::Object(map) => Ok(CheckedQuery(map)),
+        _ => Ok(CheckedQuery::default()),
+    }
+}
+
+/// A parameter's text as JSON of its schema's type: an integer's digits as
+/// a number, anything else as the text sent. Numbers past what JSON carries
+/// exactly (2^53 - 1, which the checker holds every integer to) become
+/// that: a page that far is empty, a bounded parameter is out of bounds.
+fn typed_param(param: &Value, text: &str) -> Value {
+    const LARGEST: i64 = (1 << 53) - 1;
+    if param.get("type").and_then(Value::as_str) != Some("integer") {
+        return Value::String(text.to_owned());
+    }
+    let trimmed = text.trim();
+    match trimmed.parse::<i64>() {
+        Ok(n) => Value::from(n.clamp(-LARGEST, LARGEST)),
+        Err(_) if !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit()) => {
+            Value::from(LARGEST)
+        }
+        Err(_) => Value::String(text.to_owned()),
+    }
+}
+
+/// One query violation in the gateway's words.
+fn query_error(v: &Violation, param: Option<&Value>) -> ApiError {
+    let name = &v.path;
+    let bound = |key: &str| param.and_then(|p| p.get(key)).and_then(Value::as_i64);
+    let integer = param.and_then(|p| p.get("type")).and_then(Value::as_str) == Some("integer");
+    match &v.problem {
+        Problem::Required => ApiError::query(format!("{name} is required")),
+        Problem::Enum(allowed) => {
+            let list: Vec<String> = allowed
+                .iter()
+                .map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_owned))
+                .collect();
+            ApiError::query(format!("{name} must be one of: {}", list.join(", ")))
+        }
+        Problem::Format(format) if format == "uuid" => ApiError::InvalidUuid,
+        Problem::Pattern(pattern) if pattern == AREA_CODE => {
+            ApiError::query(format!("{name} must be 2 to 4 digits"))
+        }
+        Problem::Type { .. } | Problem::Minimum(_) | Problem::Maximum(_) if integer => {
+            match (bound("minimum").unwrap_or(0), bound("maximum")) {
+                (min, Some(max)) => {
+                    ApiError::query(format!("{name} must be an integer between {min} and {max}"))
+                }
+                (min, None) => ApiError::query(format!("{name} must be an integer >= {min}")),
+            }
+        }
+        _ => ApiError::query(format!("{name}: {}", v.message)),
     }
 }
 
@@ -377,5 +478,89 @@ mod tests {
     fn path_ids() {
         assert!(path_id("A1B2C3D4-E5F6-7890-ABCD-EF1234567890").is_ok());
         assert!(matches!(path_id("123"), Err(ApiError::InvalidUuid)));
+    }
+
+    /// The spec's query parameters of `search_available_numbers` and a list.
+    const QUERY: &str = r#"{"type":"object","required":["country"],"properties":{
+        "country":{"type":"string","enum":["US","CA"]},
+        "area_code":{"type":"string","pattern":"^[0-9]{2,4}$"},
+        "limit":{"type":"integer","minimum":1,"maximum":20,"default":10},
+        "page":{"type":"integer","minimum":1,"default":1},
+        "campaign_id":{"type":"string","format":"uuid"}}}"#;
+
+    fn checked(pairs: &[(&str, &str)]) -> Result<Value, String> {
+        let schema = QuerySchema::compile(QUERY).unwrap();
+        let raw: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        query(&raw, &schema)
+            .map(|q| Value::Object(q.0))
+            .map_err(|e| format!("{} {}", e.status().as_u16(), e))
+    }
+
+    #[test]
+    fn query_parameters_are_typed_defaulted_and_worded_as_the_gateway_does() {
+        assert_eq!(
+            checked(&[("country", "US"), ("limit", " 5 "), ("other", "x")]),
+            Ok(serde_json::json!({"country": "US", "limit": 5, "page": 1}))
+        );
+        // A page too far to count is the last one there could be, not an error.
+        for far in ["10000000000000000", "123456789012345678901234"] {
+            assert_eq!(
+                checked(&[("country", "US"), ("page", far)]).map(|q| q["page"].clone()),
+                Ok(Value::from((1_i64 << 53) - 1)),
+                "{far}"
+            );
+        }
+        for (pairs, expected) in [
+            (
+                &[("limit", "5")][..],
+                "400 Invalid query parameter: country is required",
+            ),
+            (
+                &[("country", "us")][..],
+                "400 Invalid query parameter: country must be one of: US, CA",
+            ),
+            (
+                &[("country", "US"), ("limit", "21")][..],
+                "400 Invalid query parameter: limit must be an integer between 1 and 20",
+            ),
+            (
+                &[("country", "US"), ("limit", "100000000000000000000")][..],
+                "400 Invalid query parameter: limit must be an integer between 1 and 20",
+            ),
+            (
+                &[("country", "US"), ("limit", "ten")][..],
+                "400 Invalid query parameter: limit must be an integer between 1 and 20",
+            ),
+            (
+                &[("country", "US"), ("page", "0")][..],
+                "400 Invalid query parameter: page must be an integer >= 1",
+            ),
+            (
+                &[("country", "US"), ("page", "1.5")][..],
+                "400 Invalid query parameter: page must be an integer >= 1",
+            ),
+            (&[("country", "US"), ("area_code", "4155")][..], "ok"),
+            (
+                &[("country", "US"), ("area_code", "41a")][..],
+                "400 Invalid query parameter: area_code must be 2 to 4 digits",
+            ),
+            (
+                &[("country", "US"), ("campaign_id", "123")][..],
+                "400 Invalid UUID format",
+            ),
+        ] {
+            let got = checked(pairs).map_or_else(|e| e, |_| "ok".to_owned());
+            assert_eq!(got, expected, "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn pages_are_clamped_not_refused() {
+        let page = page(NonZeroU64::new(u64::MAX), NonZeroU64::new(100));
+        assert_eq!((page.page, page.per_page), (MAX_PAGE, 100));
+        assert_eq!(page.offset(), (MAX_PAGE - 1) * 100);
     }
 }

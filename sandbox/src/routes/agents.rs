@@ -1,33 +1,30 @@
 //! `/agents`: voice agents, Quick Setup and Advanced Setup, and the
 //! regenerate-prompt-and-sync step every change goes through.
 
-use axum::Extension;
-use axum::extract::State;
-use axum::routing::on;
+use std::num::NonZeroU64;
+
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use serde_json::{Value, json};
+use smartalex::types;
+use uuid::Uuid;
 
-use super::{
-    ApiResult, QueryMap, ResourceId, Simulations, Workspace, created, insert_row, ok, sql_value,
-    text, update_row,
-};
+use super::{Workspace, answer, insert_row, sql_value, text, update_row};
 use crate::SharedApp;
 use crate::errors::ApiError;
+use crate::operations::Agents;
 use crate::records::Obj;
 use crate::validate::{self, Body};
 use crate::{clock, ids, prompt, quick_setup, webhooks};
 
 /// The operations of the spec this file simulates.
-pub(crate) const SIMULATIONS: Simulations = &[
-    ("list_agents", |method| on(method, list)),
-    ("create_agent_advanced", |method| {
-        on(method, create_advanced)
-    }),
-    ("create_agent", |method| on(method, quick_setup)),
-    ("get_agent", |method| on(method, get)),
-    ("update_agent", |method| on(method, update)),
-    ("delete_agent", |method| on(method, delete)),
+pub(crate) const SIMULATED: &[&str] = &[
+    "list_agents",
+    "create_agent_advanced",
+    "create_agent",
+    "get_agent",
+    "update_agent",
+    "delete_agent",
 ];
 
 const COLUMNS: &str = "id, name, language, status, direction, objective, voice, first_message, system_prompt,
@@ -192,13 +189,15 @@ pub(crate) fn insert(
     resync(tx, workspace_id, &id, &names)
 }
 
-async fn list(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    q: QueryMap,
-) -> ApiResult {
-    let page = validate::page(&super::query(q)?)?;
-    let body = app
+impl Agents for SharedApp {
+    async fn list_agents(
+        &self,
+        Workspace(ws): Workspace,
+        page: Option<NonZeroU64>,
+        per_page: Option<NonZeroU64>,
+    ) -> Result<types::AgentList, ApiError> {
+        let page = validate::page(page, per_page);
+        let body = self
         .store
         .read(move |c| {
             Ok(super::page_of(
@@ -211,111 +210,115 @@ async fn list(
             )?)
         })
         .await?;
-    Ok(ok(body))
-}
+        answer(body)
+    }
 
-async fn get(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(ResourceId(id)): Extension<ResourceId>,
-) -> ApiResult {
-    let found = app.store.read(move |c| Ok(fetch(c, &ws, &id)?)).await?;
-    found.map(ok).ok_or(ApiError::NotFound("agents"))
-}
+    async fn get_agent(
+        &self,
+        Workspace(ws): Workspace,
+        id: Uuid,
+    ) -> Result<types::Agent, ApiError> {
+        let id = id.to_string();
+        let found = self.store.read(move |c| Ok(fetch(c, &ws, &id)?)).await?;
+        answer(found.ok_or(ApiError::NotFound("agents"))?)
+    }
 
-async fn create_advanced(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(body): Extension<Body>,
-) -> ApiResult {
-    let agent = app
-        .store
-        .write(move |tx| {
-            let fields = body
-                .provided()
-                .map(|(name, v)| (name, sql_value(v)))
-                .collect();
-            insert(tx, &ws, fields)
-        })
-        .await?;
-    app.deliveries.notify_one();
-    Ok(created(agent))
-}
+    async fn create_agent_advanced(
+        &self,
+        Workspace(ws): Workspace,
+        body: types::AgentCreate,
+    ) -> Result<types::Agent, ApiError> {
+        let body = Body::of(&body)?;
+        let agent = self
+            .store
+            .write(move |tx| {
+                let fields = body
+                    .provided()
+                    .map(|(name, v)| (name, sql_value(v)))
+                    .collect();
+                insert(tx, &ws, fields)
+            })
+            .await?;
+        self.deliveries.notify_one();
+        answer(agent)
+    }
 
-async fn quick_setup(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(body): Extension<Body>,
-) -> ApiResult {
-    let website = body.str("website_url").unwrap_or_default().to_owned();
-    let direction = body.str("direction").unwrap_or("inbound").to_owned();
-    let language = body.str("language").map(str::to_owned);
-    let (final_url, html) =
-        quick_setup::fetch(app.http(), &website, app.allow_private_urls).await?;
-    let info = quick_setup::extract(&html);
-    let derived = quick_setup::derive(&info, &final_url, &direction);
-    tracing::info!(host = final_url.host_str().unwrap_or(""), company = %derived.company_name, "quick setup fetched website");
-    let agent = app
-        .store
-        .write(move |tx| {
-            let mut fields = vec![
-                ("name", text(derived.name)),
-                ("objective", text(derived.objective)),
-                ("direction", text(direction)),
-                ("company_name", text(derived.company_name)),
-                ("website_url", text(website)),
-                ("website_summary", text(derived.summary)),
-            ];
-            if let Some(language) = language {
-                fields.push(("language", text(language)));
-            }
-            insert(tx, &ws, fields)
-        })
-        .await?;
-    app.deliveries.notify_one();
-    Ok(created(agent))
-}
+    async fn create_agent(
+        &self,
+        Workspace(ws): Workspace,
+        body: types::QuickSetupRequest,
+    ) -> Result<types::Agent, ApiError> {
+        let body = Body::of(&body)?;
+        let website = body.str("website_url").unwrap_or_default().to_owned();
+        let direction = body.str("direction").unwrap_or("inbound").to_owned();
+        let language = body.str("language").map(str::to_owned);
+        let (final_url, html) =
+            quick_setup::fetch(self.http(), &website, self.allow_private_urls).await?;
+        let info = quick_setup::extract(&html);
+        let derived = quick_setup::derive(&info, &final_url, &direction);
+        tracing::info!(host = final_url.host_str().unwrap_or(""), company = %derived.company_name, "quick setup fetched website");
+        let agent = self
+            .store
+            .write(move |tx| {
+                let mut fields = vec![
+                    ("name", text(derived.name)),
+                    ("objective", text(derived.objective)),
+                    ("direction", text(direction)),
+                    ("company_name", text(derived.company_name)),
+                    ("website_url", text(website)),
+                    ("website_summary", text(derived.summary)),
+                ];
+                if let Some(language) = language {
+                    fields.push(("language", text(language)));
+                }
+                insert(tx, &ws, fields)
+            })
+            .await?;
+        self.deliveries.notify_one();
+        answer(agent)
+    }
 
-async fn update(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(ResourceId(id)): Extension<ResourceId>,
-    Extension(body): Extension<Body>,
-) -> ApiResult {
-    let agent = app
-        .store
-        .write(move |tx| {
-            let mut sets: Vec<(&str, _)> = body
-                .provided()
-                .map(|(name, v)| (name, sql_value(v)))
-                .collect();
-            let changed: Vec<&str> = sets.iter().map(|(c, _)| *c).collect();
-            sets.push(("updated_at", text(clock::now_str())));
-            if !update_row(tx, "agents", &id, &ws, &sets)? {
-                return Err(ApiError::NotFound("agents"));
-            }
-            resync(tx, &ws, &id, &changed)
-        })
-        .await?;
-    app.deliveries.notify_one();
-    Ok(ok(agent))
-}
+    async fn update_agent(
+        &self,
+        Workspace(ws): Workspace,
+        id: Uuid,
+        body: types::AgentUpdate,
+    ) -> Result<types::Agent, ApiError> {
+        let id = id.to_string();
+        let body = Body::of(&body)?;
+        let agent = self
+            .store
+            .write(move |tx| {
+                let mut sets: Vec<(&str, _)> = body
+                    .provided()
+                    .map(|(name, v)| (name, sql_value(v)))
+                    .collect();
+                let changed: Vec<&str> = sets.iter().map(|(c, _)| *c).collect();
+                sets.push(("updated_at", text(clock::now_str())));
+                if !update_row(tx, "agents", &id, &ws, &sets)? {
+                    return Err(ApiError::NotFound("agents"));
+                }
+                resync(tx, &ws, &id, &changed)
+            })
+            .await?;
+        self.deliveries.notify_one();
+        answer(agent)
+    }
 
-async fn delete(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(ResourceId(id)): Extension<ResourceId>,
-) -> ApiResult {
-    let body = app
-        .store
-        .write(move |tx| {
-            let n = tx.execute("DELETE FROM agents WHERE id = ?1 AND workspace_id = ?2", [&id, &ws])?;
-            if n == 0 {
-                return Err(ApiError::NotFound("agents"));
-            }
-            tx.execute("UPDATE phone_numbers SET agent_id = NULL WHERE agent_id = ?1 AND workspace_id = ?2", [&id, &ws])?;
-            Ok(json!({"id": id, "deleted": true}))
-        })
-        .await?;
-    Ok(ok(body))
+    async fn delete_agent(
+        &self,
+        Workspace(ws): Workspace,
+        id: Uuid,
+    ) -> Result<types::Deleted, ApiError> {
+        self.store
+            .write(move |tx| {
+                let deleted = super::delete_row(tx, "agents", "agents", id, &ws)?;
+                tx.execute(
+                    "UPDATE phone_numbers SET agent_id = NULL WHERE agent_id = ?1 AND workspace_id = ?2",
+                    [&id.to_string(), &ws],
+                )?;
+                Ok(deleted)
+            })
+            .await
+    }
 }

@@ -2,37 +2,35 @@
 //! A call reads as JSON the way [`crate::records`] says, here and in the
 //! dialer's webhooks.
 
-use axum::Extension;
-use axum::extract::State;
-use axum::routing::on;
-use rusqlite::types::Value as SqlValue;
+use std::num::NonZeroU64;
 
-use super::{ApiResult, QueryMap, ResourceId, Simulations, Workspace, ok};
+use rusqlite::types::Value as SqlValue;
+use smartalex::types;
+use uuid::Uuid;
+
+use super::{Workspace, answer};
 use crate::SharedApp;
 use crate::errors::ApiError;
+use crate::operations::Calls;
 use crate::records::{self, CALL_COLUMNS};
 use crate::validate;
 
 /// The operations of the spec this file simulates.
-pub(crate) const SIMULATIONS: Simulations = &[
-    ("list_calls", |method| on(method, list)),
-    ("get_call", |method| on(method, get)),
-];
+pub(crate) const SIMULATED: &[&str] = &["list_calls", "get_call"];
 
-async fn list(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    q: QueryMap,
-) -> ApiResult {
-    let q = super::query(q)?;
-    let page = validate::page(&q)?;
-    let campaign = match q.get("campaign_id") {
-        Some(id) => Some(validate::path_id(id)?),
-        None => None,
-    };
-    let direction =
-        validate::enum_param(&q, "direction", &["inbound", "outbound"])?.map(str::to_owned);
-    let body = app
+impl Calls for SharedApp {
+    async fn list_calls(
+        &self,
+        Workspace(ws): Workspace,
+        campaign_id: Option<Uuid>,
+        direction: Option<types::ListCallsDirection>,
+        page: Option<NonZeroU64>,
+        per_page: Option<NonZeroU64>,
+    ) -> Result<types::CallList, ApiError> {
+        let page = validate::page(page, per_page);
+        let campaign = campaign_id.map(|id| id.to_string());
+        let direction = direction.map(|d| d.to_string());
+        let body = self
         .store
         .read(move |c| {
             let filter = "workspace_id = ?1 AND (?2 IS NULL OR campaign_id = ?2) AND (?3 IS NULL OR direction = ?3)";
@@ -51,17 +49,19 @@ async fn list(
             )?)
         })
         .await?;
-    Ok(ok(body))
-}
+        answer(body)
+    }
 
-async fn get(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(ResourceId(id)): Extension<ResourceId>,
-) -> ApiResult {
-    let found = app
-        .store
-        .read(move |c| Ok(records::call(c, &ws, &id, true)?))
-        .await?;
-    found.map(ok).ok_or(ApiError::NotFound("calls"))
+    async fn get_call(
+        &self,
+        Workspace(ws): Workspace,
+        id: Uuid,
+    ) -> Result<types::CallDetail, ApiError> {
+        let id = id.to_string();
+        let found = self
+            .store
+            .read(move |c| Ok(records::call(c, &ws, &id, true)?))
+            .await?;
+        answer(found.ok_or(ApiError::NotFound("calls"))?)
+    }
 }

@@ -8,38 +8,40 @@
 //! for live mode without a phone number to call from. A campaign reads as
 //! JSON the way [`crate::records`] says, here and in the dialer's webhooks.
 
-use axum::Extension;
-use axum::extract::State;
-use axum::routing::on;
+use std::num::NonZeroU64;
+
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
+use smartalex::types;
+use uuid::Uuid;
 
-use super::{ApiResult, QueryMap, ResourceId, Simulations, Workspace, created, ok, opt_text, text};
+use super::{Workspace, answer, opt_text, text};
 use crate::SharedApp;
 use crate::errors::ApiError;
+use crate::operations::Campaigns;
 use crate::records::{self, CAMPAIGN_SELECT};
 use crate::validate::{self, Body};
 use crate::{clock, dialer, ids, webhooks};
 
 /// The operations of the spec this file simulates.
-pub(crate) const SIMULATIONS: Simulations = &[
-    ("list_campaigns", |method| on(method, list)),
-    ("create_campaign", |method| on(method, create)),
-    ("get_campaign", |method| on(method, get)),
-    ("add_contacts_to_campaign", |method| {
-        on(method, add_contacts)
-    }),
-    ("start_campaign", |method| on(method, start)),
+pub(crate) const SIMULATED: &[&str] = &[
+    "list_campaigns",
+    "create_campaign",
+    "get_campaign",
+    "add_contacts_to_campaign",
+    "start_campaign",
 ];
 
-async fn list(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    q: QueryMap,
-) -> ApiResult {
-    let page = validate::page(&super::query(q)?)?;
-    let body = app
+impl Campaigns for SharedApp {
+    async fn list_campaigns(
+        &self,
+        Workspace(ws): Workspace,
+        page: Option<NonZeroU64>,
+        per_page: Option<NonZeroU64>,
+    ) -> Result<types::CampaignList, ApiError> {
+        let page = validate::page(page, per_page);
+        let body = self
         .store
         .read(move |c| {
             Ok(super::page_of(
@@ -52,96 +54,100 @@ async fn list(
             )?)
         })
         .await?;
-    Ok(ok(body))
-}
+        answer(body)
+    }
 
-async fn get(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(ResourceId(id)): Extension<ResourceId>,
-) -> ApiResult {
-    let found = app
-        .store
-        .read(move |c| Ok(records::campaign(c, &ws, &id)?))
-        .await?;
-    found.map(ok).ok_or(ApiError::NotFound("campaigns"))
-}
+    async fn get_campaign(
+        &self,
+        Workspace(ws): Workspace,
+        id: Uuid,
+    ) -> Result<types::Campaign, ApiError> {
+        let id = id.to_string();
+        let found = self
+            .store
+            .read(move |c| Ok(records::campaign(c, &ws, &id)?))
+            .await?;
+        answer(found.ok_or(ApiError::NotFound("campaigns"))?)
+    }
 
-async fn create(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(body): Extension<Body>,
-) -> ApiResult {
-    let campaign = app
-        .store
-        .write(move |tx| {
-            let agent_id = body
-                .str("agent_id")
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            let agent: Option<(Option<String>, Option<String>)> = tx
+    async fn create_campaign(
+        &self,
+        Workspace(ws): Workspace,
+        body: types::CampaignCreate,
+    ) -> Result<types::Campaign, ApiError> {
+        let body = Body::of(&body)?;
+        let campaign = self
+            .store
+            .write(move |tx| {
+                let agent_id = body
+                    .str("agent_id")
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                let agent: Option<(Option<String>, Option<String>)> = tx
                 .query_row(
                     "SELECT objective, timezone FROM agents WHERE id = ?1 AND workspace_id = ?2",
                     [&agent_id, &ws],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            let Some((agent_objective, agent_tz)) = agent else {
-                return Err(ApiError::field(
-                    "agent_id",
-                    "Agent not found in this workspace",
-                ));
-            };
-            let id = ids::new_id();
-            let objective = body.str("objective").map(str::to_owned).or(agent_objective);
-            let timezone = body
-                .str("timezone")
-                .map(str::to_owned)
-                .or(agent_tz)
-                .unwrap_or_else(|| "UTC".into());
-            super::insert_row(
-                tx,
-                "campaigns",
-                &[
-                    ("id", text(&id)),
-                    ("workspace_id", text(&ws)),
-                    ("name", text(body.str("name").unwrap_or_default())),
-                    ("agent_id", text(agent_id)),
-                    ("objective", opt_text(objective.as_deref())),
-                    ("status", text("draft")),
-                    ("mode", text(body.str("mode").unwrap_or("test"))),
-                    (
-                        "calling_hours_start",
-                        text(body.str("calling_hours_start").unwrap_or("09:00")),
-                    ),
-                    (
-                        "calling_hours_end",
-                        text(body.str("calling_hours_end").unwrap_or("17:00")),
-                    ),
-                    ("timezone", text(timezone)),
-                    ("created_at", text(clock::now_str())),
-                ],
-            )?;
-            records::campaign(tx, &ws, &id)?
-                .ok_or_else(|| ApiError::internal("inserted campaign vanished"))
-        })
-        .await?;
-    Ok(created(campaign))
-}
+                let Some((agent_objective, agent_tz)) = agent else {
+                    return Err(ApiError::field(
+                        "agent_id",
+                        "Agent not found in this workspace",
+                    ));
+                };
+                let id = ids::new_id();
+                let objective = body.str("objective").map(str::to_owned).or(agent_objective);
+                let timezone = body
+                    .str("timezone")
+                    .map(str::to_owned)
+                    .or(agent_tz)
+                    .unwrap_or_else(|| "UTC".into());
+                super::insert_row(
+                    tx,
+                    "campaigns",
+                    &[
+                        ("id", text(&id)),
+                        ("workspace_id", text(&ws)),
+                        ("name", text(body.str("name").unwrap_or_default())),
+                        ("agent_id", text(agent_id)),
+                        ("objective", opt_text(objective.as_deref())),
+                        ("status", text("draft")),
+                        ("mode", text(body.str("mode").unwrap_or("test"))),
+                        (
+                            "calling_hours_start",
+                            text(body.str("calling_hours_start").unwrap_or("09:00")),
+                        ),
+                        (
+                            "calling_hours_end",
+                            text(body.str("calling_hours_end").unwrap_or("17:00")),
+                        ),
+                        ("timezone", text(timezone)),
+                        ("created_at", text(clock::now_str())),
+                    ],
+                )?;
+                records::campaign(tx, &ws, &id)?
+                    .ok_or_else(|| ApiError::internal("inserted campaign vanished"))
+            })
+            .await?;
+        answer(campaign)
+    }
 
-async fn add_contacts(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(ResourceId(id)): Extension<ResourceId>,
-    Extension(body): Extension<Body>,
-) -> ApiResult {
-    let requested: Vec<String> = body
-        .list("contact_ids")
-        .unwrap_or_default()
-        .iter()
-        .map(|s| s.to_ascii_lowercase())
-        .collect();
-    let result = app
+    async fn add_contacts_to_campaign(
+        &self,
+        Workspace(ws): Workspace,
+        id: Uuid,
+        body: types::AddContactsRequest,
+    ) -> Result<types::AddContactsResult, ApiError> {
+        let id = id.to_string();
+        let body = Body::of(&body)?;
+        let requested: Vec<String> = body
+            .list("contact_ids")
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect();
+        let result = self
         .store
         .write(move |tx| {
             let status: Option<String> = tx
@@ -199,16 +205,17 @@ async fn add_contacts(
             }))
         })
         .await?;
-    Ok(ok(result))
-}
+        answer(result)
+    }
 
-async fn start(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(ResourceId(id)): Extension<ResourceId>,
-) -> ApiResult {
-    let (cid, wid) = (id.clone(), ws.clone());
-    let campaign = app
+    async fn start_campaign(
+        &self,
+        Workspace(ws): Workspace,
+        id: Uuid,
+    ) -> Result<types::Campaign, ApiError> {
+        let id = id.to_string();
+        let (cid, wid) = (id.clone(), ws.clone());
+        let campaign = self
         .store
         .write(move |tx| {
             let row: Option<(String, String, String)> = tx
@@ -275,7 +282,8 @@ async fn start(
             Ok(campaign)
         })
         .await?;
-    app.deliveries.notify_one();
-    dialer::spawn(app.clone(), wid, cid);
-    Ok(ok(campaign))
+        self.deliveries.notify_one();
+        dialer::spawn(self.clone(), wid, cid);
+        answer(campaign)
+    }
 }

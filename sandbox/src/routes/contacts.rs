@@ -1,28 +1,27 @@
 //! `/contacts`: the people agents call.
 
-use axum::Extension;
-use axum::extract::State;
-use axum::routing::on;
+use std::num::NonZeroU64;
+
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::Value;
+use smartalex::types;
+use uuid::Uuid;
 
-use super::{
-    ApiResult, QueryMap, ResourceId, Simulations, Workspace, created, insert_row, ok, sql_value,
-    text, update_row,
-};
+use super::{Workspace, answer, insert_row, sql_value, text, update_row};
 use crate::SharedApp;
 use crate::errors::ApiError;
+use crate::operations::Contacts;
 use crate::records::Obj;
 use crate::validate::{self, Body};
 use crate::{clock, ids, webhooks};
 
 /// The operations of the spec this file simulates.
-pub(crate) const SIMULATIONS: Simulations = &[
-    ("list_contacts", |method| on(method, list)),
-    ("create_contact", |method| on(method, create)),
-    ("get_contact", |method| on(method, get)),
-    ("update_contact", |method| on(method, update)),
+pub(crate) const SIMULATED: &[&str] = &[
+    "list_contacts",
+    "create_contact",
+    "get_contact",
+    "update_contact",
 ];
 
 const COLUMNS: &str =
@@ -52,13 +51,15 @@ fn fetch(conn: &Connection, workspace_id: &str, id: &str) -> rusqlite::Result<Op
     .optional()
 }
 
-async fn list(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    q: QueryMap,
-) -> ApiResult {
-    let page = validate::page(&super::query(q)?)?;
-    let body = app
+impl Contacts for SharedApp {
+    async fn list_contacts(
+        &self,
+        Workspace(ws): Workspace,
+        page: Option<NonZeroU64>,
+        per_page: Option<NonZeroU64>,
+    ) -> Result<types::ContactList, ApiError> {
+        let page = validate::page(page, per_page);
+        let body = self
         .store
         .read(move |c| {
             Ok(super::page_of(
@@ -71,75 +72,79 @@ async fn list(
             )?)
         })
         .await?;
-    Ok(ok(body))
-}
+        answer(body)
+    }
 
-async fn get(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(ResourceId(id)): Extension<ResourceId>,
-) -> ApiResult {
-    let found = app.store.read(move |c| Ok(fetch(c, &ws, &id)?)).await?;
-    found.map(ok).ok_or(ApiError::NotFound("contacts"))
-}
+    async fn get_contact(
+        &self,
+        Workspace(ws): Workspace,
+        id: Uuid,
+    ) -> Result<types::Contact, ApiError> {
+        let id = id.to_string();
+        let found = self.store.read(move |c| Ok(fetch(c, &ws, &id)?)).await?;
+        answer(found.ok_or(ApiError::NotFound("contacts"))?)
+    }
 
-async fn create(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(body): Extension<Body>,
-) -> ApiResult {
-    let contact = app
-        .store
-        .write(move |tx| {
-            let id = ids::new_id();
-            let now = clock::now_str();
-            let mut cols = vec![("id", text(&id)), ("workspace_id", text(&ws))];
-            cols.extend(body.provided().map(|(name, v)| (name, sql_value(v))));
-            cols.push(("created_at", text(&now)));
-            cols.push(("updated_at", text(now)));
-            insert_row(tx, "contacts", &cols)?;
-            let contact = fetch(tx, &ws, &id)?
-                .ok_or_else(|| ApiError::internal("inserted contact vanished"))?;
-            webhooks::emit(tx, &ws, "contact.created", &contact)?;
-            Ok(contact)
-        })
-        .await?;
-    app.deliveries.notify_one();
-    Ok(created(contact))
-}
+    async fn create_contact(
+        &self,
+        Workspace(ws): Workspace,
+        body: types::ContactCreate,
+    ) -> Result<types::Contact, ApiError> {
+        let body = Body::of(&body)?;
+        let contact = self
+            .store
+            .write(move |tx| {
+                let id = ids::new_id();
+                let now = clock::now_str();
+                let mut cols = vec![("id", text(&id)), ("workspace_id", text(&ws))];
+                cols.extend(body.provided().map(|(name, v)| (name, sql_value(v))));
+                cols.push(("created_at", text(&now)));
+                cols.push(("updated_at", text(now)));
+                insert_row(tx, "contacts", &cols)?;
+                let contact = fetch(tx, &ws, &id)?
+                    .ok_or_else(|| ApiError::internal("inserted contact vanished"))?;
+                webhooks::emit(tx, &ws, "contact.created", &contact)?;
+                Ok(contact)
+            })
+            .await?;
+        self.deliveries.notify_one();
+        answer(contact)
+    }
 
-async fn update(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(ResourceId(id)): Extension<ResourceId>,
-    Extension(body): Extension<Body>,
-) -> ApiResult {
-    let contact = app
-        .store
-        .write(move |tx| {
-            let mut sets: Vec<(&str, _)> = body
-                .provided()
-                .map(|(name, v)| (name, sql_value(v)))
-                .collect();
-            let changed: Vec<&str> = sets.iter().map(|(c, _)| *c).collect();
-            let changed = Value::from(changed);
-            if !sets.is_empty() {
-                sets.push(("updated_at", text(clock::now_str())));
-            }
-            if !update_row(tx, "contacts", &id, &ws, &sets)? {
-                return Err(ApiError::NotFound("contacts"));
-            }
-            let contact = fetch(tx, &ws, &id)?.ok_or(ApiError::NotFound("contacts"))?;
-            if sets.len() > 1 {
-                let mut event = contact.clone();
-                if let Value::Object(m) = &mut event {
-                    m.insert("changed_fields".into(), changed);
+    async fn update_contact(
+        &self,
+        Workspace(ws): Workspace,
+        id: Uuid,
+        body: types::ContactUpdate,
+    ) -> Result<types::Contact, ApiError> {
+        let (id, body) = (id.to_string(), Body::of(&body)?);
+        let contact = self
+            .store
+            .write(move |tx| {
+                let mut sets: Vec<(&str, _)> = body
+                    .provided()
+                    .map(|(name, v)| (name, sql_value(v)))
+                    .collect();
+                let changed: Vec<&str> = sets.iter().map(|(c, _)| *c).collect();
+                let changed = Value::from(changed);
+                if !sets.is_empty() {
+                    sets.push(("updated_at", text(clock::now_str())));
                 }
-                webhooks::emit(tx, &ws, "contact.updated", &event)?;
-            }
-            Ok(contact)
-        })
-        .await?;
-    app.deliveries.notify_one();
-    Ok(ok(contact))
+                if !update_row(tx, "contacts", &id, &ws, &sets)? {
+                    return Err(ApiError::NotFound("contacts"));
+                }
+                let contact = fetch(tx, &ws, &id)?.ok_or(ApiError::NotFound("contacts"))?;
+                if sets.len() > 1 {
+                    let mut event = contact.clone();
+                    if let Value::Object(m) = &mut event {
+                        m.insert("changed_fields".into(), changed);
+                    }
+                    webhooks::emit(tx, &ws, "contact.updated", &event)?;
+                }
+                Ok(contact)
+            })
+            .await?;
+        self.deliveries.notify_one();
+        answer(contact)
+    }
 }

@@ -1,39 +1,23 @@
 //! `/deals`: the sales pipeline in seven stages.
 
-use axum::Extension;
-use axum::extract::State;
-use axum::routing::on;
+use std::num::NonZeroU64;
+
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 use serde_json::{Value, json};
+use smartalex::types;
+use uuid::Uuid;
 
-use super::{
-    ApiResult, QueryMap, ResourceId, Simulations, Workspace, created, insert_row, ok, sql_value,
-    text, update_row,
-};
+use super::{Workspace, answer, insert_row, sql_value, text, update_row};
 use crate::SharedApp;
 use crate::errors::ApiError;
+use crate::operations::Deals;
 use crate::records::Obj;
 use crate::validate::{self, Body};
 use crate::{clock, ids, webhooks};
 
 /// The operations of the spec this file simulates.
-pub(crate) const SIMULATIONS: Simulations = &[
-    ("list_deals", |method| on(method, list)),
-    ("create_deal", |method| on(method, create)),
-    ("update_deal", |method| on(method, update)),
-    ("delete_deal", |method| on(method, delete)),
-];
-
-const STAGES: &[&str] = &[
-    "lead",
-    "qualified",
-    "showing",
-    "offer",
-    "under_contract",
-    "closed_won",
-    "closed_lost",
-];
+pub(crate) const SIMULATED: &[&str] = &["list_deals", "create_deal", "update_deal", "delete_deal"];
 
 const COLUMNS: &str = "id, deal_name, stage, value, currency, contact_id, notes, expected_close_date, created_at, updated_at";
 
@@ -87,15 +71,17 @@ fn normalized(name: &str, v: &Value) -> SqlValue {
     }
 }
 
-async fn list(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    q: QueryMap,
-) -> ApiResult {
-    let q = super::query(q)?;
-    let page = validate::page(&q)?;
-    let stage = validate::enum_param(&q, "stage", STAGES)?.map(str::to_owned);
-    let body = app
+impl Deals for SharedApp {
+    async fn list_deals(
+        &self,
+        Workspace(ws): Workspace,
+        page: Option<NonZeroU64>,
+        per_page: Option<NonZeroU64>,
+        stage: Option<types::ListDealsStage>,
+    ) -> Result<types::DealList, ApiError> {
+        let page = validate::page(page, per_page);
+        let stage = stage.map(|s| s.to_string());
+        let body = self
         .store
         .read(move |c| {
             let filter = "workspace_id = ?1 AND (?2 IS NULL OR stage = ?2)";
@@ -110,101 +96,94 @@ async fn list(
             )?)
         })
         .await?;
-    Ok(ok(body))
-}
+        answer(body)
+    }
 
-async fn create(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(body): Extension<Body>,
-) -> ApiResult {
-    let deal = app
-        .store
-        .write(move |tx| {
-            require_contact(tx, &ws, body.str("contact_id"))?;
-            let id = ids::new_id();
-            let now = clock::now_str();
-            let mut cols = vec![("id", text(&id)), ("workspace_id", text(&ws))];
-            cols.extend(body.provided().map(|(name, v)| (name, normalized(name, v))));
-            if !body.has("stage") {
-                cols.push(("stage", text("lead")));
-            }
-            if !body.has("currency") {
-                cols.push(("currency", text("USD")));
-            }
-            cols.push(("created_at", text(&now)));
-            cols.push(("updated_at", text(now)));
-            insert_row(tx, "deals", &cols)?;
-            let deal =
-                fetch(tx, &ws, &id)?.ok_or_else(|| ApiError::internal("inserted deal vanished"))?;
-            webhooks::emit(tx, &ws, "deal.created", &deal)?;
-            Ok(deal)
-        })
-        .await?;
-    app.deliveries.notify_one();
-    Ok(created(deal))
-}
-
-async fn update(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(ResourceId(id)): Extension<ResourceId>,
-    Extension(body): Extension<Body>,
-) -> ApiResult {
-    let deal = app
-        .store
-        .write(move |tx| {
-            let previous: Option<String> = tx
-                .query_row(
-                    "SELECT stage FROM deals WHERE id = ?1 AND workspace_id = ?2",
-                    [&id, &ws],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let Some(previous) = previous else {
-                return Err(ApiError::NotFound("deals"));
-            };
-            require_contact(tx, &ws, body.str("contact_id"))?;
-            let mut sets: Vec<(&str, SqlValue)> = body
-                .provided()
-                .map(|(name, v)| (name, normalized(name, v)))
-                .collect();
-            if !sets.is_empty() {
-                sets.push(("updated_at", text(clock::now_str())));
-            }
-            update_row(tx, "deals", &id, &ws, &sets)?;
-            let deal = fetch(tx, &ws, &id)?.ok_or(ApiError::NotFound("deals"))?;
-            if body.str("stage").is_some_and(|s| s != previous) {
-                let mut event = deal.clone();
-                if let Value::Object(m) = &mut event {
-                    m.insert("previous_stage".into(), json!(previous));
+    async fn create_deal(
+        &self,
+        Workspace(ws): Workspace,
+        body: types::DealCreate,
+    ) -> Result<types::Deal, ApiError> {
+        let body = Body::of(&body)?;
+        let deal = self
+            .store
+            .write(move |tx| {
+                require_contact(tx, &ws, body.str("contact_id"))?;
+                let id = ids::new_id();
+                let now = clock::now_str();
+                let mut cols = vec![("id", text(&id)), ("workspace_id", text(&ws))];
+                cols.extend(body.provided().map(|(name, v)| (name, normalized(name, v))));
+                if !body.has("stage") {
+                    cols.push(("stage", text("lead")));
                 }
-                webhooks::emit(tx, &ws, "deal.stage_changed", &event)?;
-            }
-            Ok(deal)
-        })
-        .await?;
-    app.deliveries.notify_one();
-    Ok(ok(deal))
-}
+                if !body.has("currency") {
+                    cols.push(("currency", text("USD")));
+                }
+                cols.push(("created_at", text(&now)));
+                cols.push(("updated_at", text(now)));
+                insert_row(tx, "deals", &cols)?;
+                let deal = fetch(tx, &ws, &id)?
+                    .ok_or_else(|| ApiError::internal("inserted deal vanished"))?;
+                webhooks::emit(tx, &ws, "deal.created", &deal)?;
+                Ok(deal)
+            })
+            .await?;
+        self.deliveries.notify_one();
+        answer(deal)
+    }
 
-async fn delete(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(ResourceId(id)): Extension<ResourceId>,
-) -> ApiResult {
-    let body = app
-        .store
-        .write(move |tx| {
-            if tx.execute(
-                "DELETE FROM deals WHERE id = ?1 AND workspace_id = ?2",
-                [&id, &ws],
-            )? == 0
-            {
-                return Err(ApiError::NotFound("deals"));
-            }
-            Ok(json!({"id": id, "deleted": true}))
-        })
-        .await?;
-    Ok(ok(body))
+    async fn update_deal(
+        &self,
+        Workspace(ws): Workspace,
+        id: Uuid,
+        body: types::DealUpdate,
+    ) -> Result<types::Deal, ApiError> {
+        let id = id.to_string();
+        let body = Body::of(&body)?;
+        let deal = self
+            .store
+            .write(move |tx| {
+                let previous: Option<String> = tx
+                    .query_row(
+                        "SELECT stage FROM deals WHERE id = ?1 AND workspace_id = ?2",
+                        [&id, &ws],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let Some(previous) = previous else {
+                    return Err(ApiError::NotFound("deals"));
+                };
+                require_contact(tx, &ws, body.str("contact_id"))?;
+                let mut sets: Vec<(&str, SqlValue)> = body
+                    .provided()
+                    .map(|(name, v)| (name, normalized(name, v)))
+                    .collect();
+                if !sets.is_empty() {
+                    sets.push(("updated_at", text(clock::now_str())));
+                }
+                update_row(tx, "deals", &id, &ws, &sets)?;
+                let deal = fetch(tx, &ws, &id)?.ok_or(ApiError::NotFound("deals"))?;
+                if body.str("stage").is_some_and(|s| s != previous) {
+                    let mut event = deal.clone();
+                    if let Value::Object(m) = &mut event {
+                        m.insert("previous_stage".into(), json!(previous));
+                    }
+                    webhooks::emit(tx, &ws, "deal.stage_changed", &event)?;
+                }
+                Ok(deal)
+            })
+            .await?;
+        self.deliveries.notify_one();
+        answer(deal)
+    }
+
+    async fn delete_deal(
+        &self,
+        Workspace(ws): Workspace,
+        id: Uuid,
+    ) -> Result<types::Deleted, ApiError> {
+        self.store
+            .write(move |tx| super::delete_row(tx, "deals", "deals", id, &ws))
+            .await
+    }
 }

@@ -1,15 +1,17 @@
-//! The simulations: one file per spec tag, each naming the operations it
-//! simulates in its `SIMULATIONS` (an operation of the spec missing from
-//! them is answered from its example). This file also holds what the
-//! handlers share: extracting the pieces of a request
-//! without axum's own (non-JSON) rejections, list envelopes, and small SQL
+//! The simulations: one file per spec tag, each implementing that tag's
+//! trait of the generated interface ([`crate::operations`]) for the sandbox
+//! and naming the operations it simulates in its `SIMULATED` (an operation
+//! whose method keeps its default is answered from its example). This file
+//! also holds what they share: the call the router hands over ([`Call`]),
+//! the answer it sends back ([`handle`]), list envelopes, and small SQL
 //! helpers for partial updates.
 //!
-//! Handlers follow one shape: the router has already authorized the call
-//! from the operation's domain and method (403) and hands over the caller's
-//! [`Workspace`], the path's [`ResourceId`] (400 before) and the checked
-//! body (400/422 before) → one `Store` call that filters every query by that workspace (404 for
-//! anything else) → JSON.
+//! Every method follows one shape: the router has already authorized the
+//! call from the operation's domain and method (403) and hands over the
+//! caller's [`Workspace`], the path's id (400 before) and the body, checked
+//! by the shared validator (400/422 before) and read into the SDK's type →
+//! one `Store` call that filters every query by that workspace (404 for
+//! anything else) → the SDK's response type, which is what goes out.
 
 pub(crate) mod agents;
 mod calls;
@@ -20,47 +22,51 @@ mod phone_numbers;
 mod platform;
 mod webhooks;
 
-use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
 
 use axum::Json;
-use axum::extract::Query;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, MethodRouter};
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use axum::routing::{MethodFilter, MethodRouter, on};
 use rusqlite::types::Value as SqlValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use smartalex::types;
 
 use super::SharedApp;
 use super::errors::ApiError;
-use super::validate::Page;
+use super::operations::{Gateway, Operation};
+use super::validate::{Body, CheckedQuery, Page};
 
-/// What one file of `routes/` simulates: each operation it answers, and
-/// how to route it for the method the spec gives it.
-type Simulations = &'static [(&'static str, fn(MethodFilter) -> MethodRouter<SharedApp>)];
-
-/// Every file's simulations: adding an operation to a tag is one entry in
-/// that tag's file.
-const SIMULATIONS: [Simulations; 8] = [
-    contacts::SIMULATIONS,
-    agents::SIMULATIONS,
-    phone_numbers::SIMULATIONS,
-    campaigns::SIMULATIONS,
-    calls::SIMULATIONS,
-    deals::SIMULATIONS,
-    webhooks::SIMULATIONS,
-    platform::SIMULATIONS,
+/// Every file's simulated operations: simulating an operation of a tag is
+/// writing its method in that tag's file and naming it there.
+const SIMULATED: [&[&str]; 8] = [
+    contacts::SIMULATED,
+    agents::SIMULATED,
+    phone_numbers::SIMULATED,
+    campaigns::SIMULATED,
+    calls::SIMULATED,
+    deals::SIMULATED,
+    webhooks::SIMULATED,
+    platform::SIMULATED,
 ];
 
-/// How to route the simulation of the operation `id` of the spec; `None`
-/// for an operation answered from its example.
-pub(crate) fn simulation(id: &str) -> Option<fn(MethodFilter) -> MethodRouter<SharedApp>> {
-    SIMULATIONS
-        .iter()
-        .flat_map(|file| file.iter())
-        .find(|(op, _)| *op == id)
-        .map(|(_, route)| *route)
+/// Every simulated operation's id, once per entry (the spec's operations
+/// are checked against them in [`crate::operations`]'s tests).
+pub(crate) fn simulated() -> impl Iterator<Item = &'static str> {
+    SIMULATED.iter().flat_map(|file| file.iter()).copied()
 }
+
+/// The sandbox implements the whole interface: every trait the spec's tags
+/// make, each method simulated or left to its example.
+const _: fn() = || {
+    fn implements<G: Gateway>() {}
+    implements::<SharedApp>();
+};
 
 /// The caller's workspace, once the router has authorized the operation.
 #[derive(Debug, Clone)]
@@ -70,21 +76,117 @@ pub(crate) struct Workspace(pub(crate) String);
 #[derive(Debug, Clone)]
 pub(crate) struct ResourceId(pub(crate) String);
 
-pub(crate) type ApiResult = Result<Response, ApiError>;
-
-type QueryMap = Result<Query<HashMap<String, String>>, QueryRejection>;
-
-fn ok(value: Value) -> Response {
-    (StatusCode::OK, Json(value)).into_response()
+/// What the router admitted for one call, handed to the operation's method
+/// by the generated route.
+#[derive(Debug)]
+pub(crate) struct Call {
+    workspace: Option<Workspace>,
+    id: Option<ResourceId>,
+    body: Option<Body>,
+    query: Option<CheckedQuery>,
 }
 
-fn created(value: Value) -> Response {
-    (StatusCode::CREATED, Json(value)).into_response()
+impl<S: Send + Sync> FromRequestParts<S> for Call {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Call {
+            workspace: parts.extensions.remove(),
+            id: parts.extensions.remove(),
+            body: parts.extensions.remove(),
+            query: parts.extensions.remove(),
+        })
+    }
 }
 
-fn query(q: QueryMap) -> Result<HashMap<String, String>, ApiError> {
-    q.map(|Query(m)| m)
-        .map_err(|_| ApiError::query("malformed query string"))
+impl Call {
+    pub(crate) fn workspace(&mut self) -> Result<Workspace, ApiError> {
+        self.workspace
+            .take()
+            .ok_or_else(|| ApiError::internal("no workspace after authorization"))
+    }
+
+    /// The path's id, as the SDK's `Uuid`.
+    pub(crate) fn id(&mut self) -> Result<uuid::Uuid, ApiError> {
+        let ResourceId(id) = self
+            .id
+            .take()
+            .ok_or_else(|| ApiError::internal("no checked id for a path with one"))?;
+        uuid::Uuid::parse_str(&id).map_err(|_| ApiError::InvalidUuid)
+    }
+
+    /// The checked query parameter `name`, as the SDK's type (`None` for
+    /// an optional one absent without a default).
+    pub(crate) fn param<T: DeserializeOwned>(&mut self, name: &str) -> Result<T, ApiError> {
+        let value = self
+            .query
+            .as_mut()
+            .and_then(|q| q.take(name))
+            .unwrap_or(Value::Null);
+        serde_json::from_value(value).map_err(|e| ApiError::query(format!("{name}: {e}")))
+    }
+
+    /// The checked body, read into the operation's SDK type.
+    pub(crate) fn body<T: DeserializeOwned>(&mut self) -> Result<T, ApiError> {
+        self.body
+            .take()
+            .ok_or_else(|| ApiError::internal("no checked body for an operation with one"))?
+            .read()
+    }
+}
+
+/// The route of one operation: the admitted [`Call`] into `method` (the
+/// generated call of the operation's method), its answer out with the
+/// operation's success status.
+pub(crate) fn handle<T, F, Fut>(
+    op: &'static Operation,
+    filter: MethodFilter,
+    method: F,
+) -> MethodRouter<SharedApp>
+where
+    T: Serialize,
+    F: Fn(SharedApp, Call) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<T, ApiError>> + Send + 'static,
+{
+    on(filter, move |State(app): State<SharedApp>, call: Call| {
+        let answer = method(app, call);
+        async move {
+            match answer.await {
+                Ok(value) => (
+                    StatusCode::from_u16(op.status()).unwrap_or(StatusCode::OK),
+                    Json(value),
+                )
+                    .into_response(),
+                Err(e) => e.into_response(),
+            }
+        }
+    })
+}
+
+/// A record built from storage, as the SDK's type of the answer: the
+/// sandbox answers only what that type accepts.
+pub(crate) fn answer<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::internal(format!("a stored record does not read as its type: {e}")))
+}
+
+/// Delete the workspace's row `id` of `table` (404 naming `domain` when it
+/// has none): what every delete answers.
+fn delete_row(
+    tx: &rusqlite::Transaction<'_>,
+    table: &str,
+    domain: &'static str,
+    id: uuid::Uuid,
+    workspace_id: &str,
+) -> Result<types::Deleted, ApiError> {
+    let n = tx.execute(
+        &format!("DELETE FROM {table} WHERE id = ?1 AND workspace_id = ?2"),
+        [id.to_string().as_str(), workspace_id],
+    )?;
+    if n == 0 {
+        return Err(ApiError::NotFound(domain));
+    }
+    Ok(types::Deleted { id, deleted: true })
 }
 
 /// `{data, page, per_page, total}`.
@@ -191,14 +293,4 @@ pub(crate) fn text(s: impl Into<String>) -> SqlValue {
 
 fn opt_text(s: Option<&str>) -> SqlValue {
     s.map_or(SqlValue::Null, |s| SqlValue::Text(s.to_owned()))
-}
-
-/// Every simulated operation's id, once per entry (the spec's operations
-/// are checked against them in [`crate::operations`]'s tests).
-#[cfg(test)]
-pub(crate) fn simulated() -> impl Iterator<Item = &'static str> {
-    SIMULATIONS
-        .iter()
-        .flat_map(|file| file.iter())
-        .map(|(id, _)| *id)
 }

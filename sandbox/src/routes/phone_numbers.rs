@@ -3,26 +3,27 @@
 //! Price: $1.66 a month, except that a workspace on trial gets its first
 //! number free (its `monthly_cost` is 0).
 
-use axum::Extension;
-use axum::extract::State;
-use axum::routing::on;
+use std::num::NonZeroU64;
+
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, Row, params};
 use serde_json::{Value, json};
+use smartalex::types;
 
-use super::{ApiResult, QueryMap, Simulations, Workspace, created, ok};
+use super::{Workspace, answer};
 use crate::SharedApp;
 use crate::errors::ApiError;
 use crate::numbers::{self, COUNTRIES, MONTHLY_COST};
+use crate::operations::PhoneNumbers;
 use crate::records::Obj;
 use crate::validate::{self, Body};
 use crate::{clock, ids};
 
 /// The operations of the spec this file simulates.
-pub(crate) const SIMULATIONS: Simulations = &[
-    ("list_phone_numbers", |method| on(method, list)),
-    ("buy_phone_number", |method| on(method, buy)),
-    ("search_available_numbers", |method| on(method, search)),
+pub(crate) const SIMULATED: &[&str] = &[
+    "list_phone_numbers",
+    "buy_phone_number",
+    "search_available_numbers",
 ];
 
 const COLUMNS: &str = "id, phone_number, country, monthly_cost, agent_id, status, created_at";
@@ -39,13 +40,15 @@ fn to_json(r: &Row<'_>) -> rusqlite::Result<Value> {
         .done())
 }
 
-async fn list(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    q: QueryMap,
-) -> ApiResult {
-    let page = validate::page(&super::query(q)?)?;
-    let body = app
+impl PhoneNumbers for SharedApp {
+    async fn list_phone_numbers(
+        &self,
+        Workspace(ws): Workspace,
+        page: Option<NonZeroU64>,
+        per_page: Option<NonZeroU64>,
+    ) -> Result<types::PhoneNumberList, ApiError> {
+        let page = validate::page(page, per_page);
+        let body = self
         .store
         .read(move |c| {
             Ok(super::page_of(
@@ -58,63 +61,61 @@ async fn list(
             )?)
         })
         .await?;
-    Ok(ok(body))
-}
+        answer(body)
+    }
 
-async fn search(State(app): State<SharedApp>, q: QueryMap) -> ApiResult {
-    let q = super::query(q)?;
-    let country = validate::enum_param(&q, "country", COUNTRIES)?
-        .ok_or_else(|| ApiError::query("country is required"))?
-        .to_owned();
-    let area_code = match q.get("area_code") {
-        Some(a) if (2..=4).contains(&a.len()) && a.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(a.clone())
-        }
-        Some(_) => return Err(ApiError::query("area_code must be 2 to 4 digits")),
-        None => None,
-    };
-    let limit = validate::int_param(&q, "limit", 10, 1, 20)? as usize;
-    let owned: Vec<String> = app
-        .store
-        .read(move |c| {
-            Ok(
-                c.prepare_cached("SELECT phone_number FROM phone_numbers WHERE status = 'active'")?
-                    .query_map([], |r| r.get(0))?
-                    .collect::<rusqlite::Result<Vec<String>>>()?,
-            )
-        })
-        .await?;
-    let offers = numbers::search(&country, area_code.as_deref(), limit, |n| {
-        owned.iter().any(|o| o == n)
-    });
-    let data: Vec<Value> = offers
-        .into_iter()
-        .map(|o| {
-            Obj::new()
-                .put("phone_number", o.phone_number)
-                .put("country", o.country)
-                .opt("locality", o.locality)
-                .put("monthly_cost", MONTHLY_COST)
-                .done()
-        })
-        .collect();
-    Ok(ok(json!({"data": data})))
-}
+    async fn search_available_numbers(
+        &self,
+        _: Workspace,
+        area_code: Option<types::SearchAvailableNumbersAreaCode>,
+        country: types::SearchAvailableNumbersCountry,
+        limit: Option<NonZeroU64>,
+    ) -> Result<types::AvailableNumberList, ApiError> {
+        let country = country.to_string();
+        let area_code = area_code.map(|a| a.to_string());
+        let limit = limit.map_or(10, |n| usize::try_from(n.get()).unwrap_or(usize::MAX));
+        let owned: Vec<String> = self
+            .store
+            .read(move |c| {
+                Ok(c.prepare_cached(
+                    "SELECT phone_number FROM phone_numbers WHERE status = 'active'",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?)
+            })
+            .await?;
+        let offers = numbers::search(&country, area_code.as_deref(), limit, |n| {
+            owned.iter().any(|o| o == n)
+        });
+        let data: Vec<Value> = offers
+            .into_iter()
+            .map(|o| {
+                Obj::new()
+                    .put("phone_number", o.phone_number)
+                    .put("country", o.country)
+                    .opt("locality", o.locality)
+                    .put("monthly_cost", MONTHLY_COST)
+                    .done()
+            })
+            .collect();
+        answer(json!({"data": data}))
+    }
 
-async fn buy(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(body): Extension<Body>,
-) -> ApiResult {
-    let number = body.str("phone_number").unwrap_or_default().to_owned();
-    let agent_id = body.str("agent_id").map(str::to_ascii_lowercase);
-    let Some((country, locality)) = numbers::classify(&number) else {
-        return Err(ApiError::body(format!(
-            "phone_number {number} is not in a supported country ({}); search with smartalex_search_available_numbers first",
-            COUNTRIES.join(", ")
-        )));
-    };
-    let bought = app
+    async fn buy_phone_number(
+        &self,
+        Workspace(ws): Workspace,
+        body: types::PhoneNumberPurchase,
+    ) -> Result<types::PhoneNumber, ApiError> {
+        let body = Body::of(&body)?;
+        let number = body.str("phone_number").unwrap_or_default().to_owned();
+        let agent_id = body.str("agent_id").map(str::to_ascii_lowercase);
+        let Some((country, locality)) = numbers::classify(&number) else {
+            return Err(ApiError::body(format!(
+                "phone_number {number} is not in a supported country ({}); search with smartalex_search_available_numbers first",
+                COUNTRIES.join(", ")
+            )));
+        };
+        let bought = self
         .store
         .write(move |tx| {
             if let Some(agent) = &agent_id {
@@ -148,5 +149,6 @@ async fn buy(
                 .query_row([&id], to_json)?)
         })
         .await?;
-    Ok(created(bought))
+        answer(bought)
+    }
 }

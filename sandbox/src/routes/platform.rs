@@ -1,22 +1,23 @@
 //! `/platform/status`: health, uptime and the workspace's usage counts.
 
-use axum::Extension;
-use axum::extract::State;
-use axum::routing::on;
 use serde_json::json;
+use smartalex::types;
 
-use super::{ApiResult, Simulations, Workspace, ok};
+use super::{Workspace, answer};
 use crate::SharedApp;
+use crate::errors::ApiError;
+use crate::operations::Platform;
 
 /// The operations of the spec this file simulates.
-pub(crate) const SIMULATIONS: Simulations = &[("get_platform_status", |method| on(method, status))];
+pub(crate) const SIMULATED: &[&str] = &["get_platform_status"];
 
-async fn status(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-) -> ApiResult {
-    let uptime = app.started.elapsed().as_secs();
-    let usage = app
+impl Platform for SharedApp {
+    async fn get_platform_status(
+        &self,
+        Workspace(ws): Workspace,
+    ) -> Result<types::PlatformStatus, ApiError> {
+        let uptime = self.started.elapsed().as_secs();
+        let usage = self
         .store
         .read(move |c| {
             Ok(c.prepare_cached(
@@ -41,10 +42,11 @@ async fn status(
             })?)
         })
         .await?;
-    Ok(ok(json!({
-        "status": "healthy",
-        "version": concat!(env!("CARGO_PKG_VERSION"), "-sandbox"),
-        "uptime_seconds": uptime,
-        "usage": usage,
-    })))
+        answer(json!({
+            "status": "healthy",
+            "version": concat!(env!("CARGO_PKG_VERSION"), "-sandbox"),
+            "uptime_seconds": uptime,
+            "usage": usage,
+        }))
+    }
 }

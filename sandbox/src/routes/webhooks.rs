@@ -1,26 +1,24 @@
 //! `/webhooks`: event subscriptions. The signing secret is in the create
 //! response and nowhere else, ever; see `sandbox::webhooks` for delivery.
 
-use axum::Extension;
-use axum::extract::State;
-use axum::routing::on;
+use std::num::NonZeroU64;
+
 use rusqlite::{Row, params};
 use serde_json::{Value, json};
+use smartalex::types;
+use uuid::Uuid;
 
-use super::{ApiResult, QueryMap, ResourceId, Simulations, Workspace, created, ok};
+use super::{Workspace, answer};
 use crate::SharedApp;
 use crate::errors::ApiError;
+use crate::operations::Webhooks;
 use crate::records::Obj;
 use crate::validate::{self, Body};
 use crate::webhooks::new_secret;
 use crate::{clock, ids, netguard};
 
 /// The operations of the spec this file simulates.
-pub(crate) const SIMULATIONS: Simulations = &[
-    ("list_webhooks", |method| on(method, list)),
-    ("create_webhook", |method| on(method, create)),
-    ("delete_webhook", |method| on(method, delete)),
-];
+pub(crate) const SIMULATED: &[&str] = &["list_webhooks", "create_webhook", "delete_webhook"];
 
 const COLUMNS: &str = "id, url, event_types, description, active, created_at";
 
@@ -35,45 +33,49 @@ fn to_json(r: &Row<'_>) -> rusqlite::Result<Value> {
         .done())
 }
 
-async fn list(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    q: QueryMap,
-) -> ApiResult {
-    let page = validate::page(&super::query(q)?)?;
-    let body = app
-        .store
-        .read(move |c| {
-            let total: i64 = c
-                .prepare_cached(
-                    "SELECT COUNT(*) FROM webhooks WHERE workspace_id = ?1 AND active = 1",
-                )?
-                .query_row([&ws], |r| r.get(0))?;
-            let data = c
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM webhooks WHERE workspace_id = ?1 AND active = 1
+impl Webhooks for SharedApp {
+    async fn list_webhooks(
+        &self,
+        Workspace(ws): Workspace,
+        page: Option<NonZeroU64>,
+        per_page: Option<NonZeroU64>,
+    ) -> Result<types::WebhookList, ApiError> {
+        let page = validate::page(page, per_page);
+        let body = self
+            .store
+            .read(move |c| {
+                let total: i64 = c
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM webhooks WHERE workspace_id = ?1 AND active = 1",
+                    )?
+                    .query_row([&ws], |r| r.get(0))?;
+                let data = c
+                    .prepare_cached(&format!(
+                        "SELECT {COLUMNS} FROM webhooks WHERE workspace_id = ?1 AND active = 1
                      ORDER BY created_at DESC, rowid DESC LIMIT ?2 OFFSET ?3"
-                ))?
-                .query_map(params![ws, page.per_page, page.offset()], to_json)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(super::list(data, page, total))
-        })
-        .await?;
-    Ok(ok(body))
-}
+                    ))?
+                    .query_map(params![ws, page.per_page, page.offset()], to_json)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(super::list(data, page, total))
+            })
+            .await?;
+        answer(body)
+    }
 
-async fn create(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(body): Extension<Body>,
-) -> ApiResult {
-    let url = body.str("url").unwrap_or_default().to_owned();
-    let parsed = reqwest::Url::parse(&url).map_err(|_| ApiError::field("url", "Invalid url"))?;
-    netguard::check_static(&parsed, app.allow_private_urls)
-        .map_err(|e| ApiError::field("url", e))?;
-    let event_types = body.list("event_types").unwrap_or_default();
-    let description = body.str("description").map(str::to_owned);
-    let webhook = app
+    async fn create_webhook(
+        &self,
+        Workspace(ws): Workspace,
+        body: types::WebhookCreate,
+    ) -> Result<types::WebhookCreated, ApiError> {
+        let body = Body::of(&body)?;
+        let url = body.str("url").unwrap_or_default().to_owned();
+        let parsed =
+            reqwest::Url::parse(&url).map_err(|_| ApiError::field("url", "Invalid url"))?;
+        netguard::check_static(&parsed, self.allow_private_urls)
+            .map_err(|e| ApiError::field("url", e))?;
+        let event_types = body.list("event_types").unwrap_or_default();
+        let description = body.str("description").map(str::to_owned);
+        let webhook = self
         .store
         .write(move |tx| {
             let id = ids::new_id();
@@ -92,26 +94,16 @@ async fn create(
             Ok(webhook)
         })
         .await?;
-    Ok(created(webhook))
-}
+        answer(webhook)
+    }
 
-async fn delete(
-    State(app): State<SharedApp>,
-    Extension(Workspace(ws)): Extension<Workspace>,
-    Extension(ResourceId(id)): Extension<ResourceId>,
-) -> ApiResult {
-    let body = app
-        .store
-        .write(move |tx| {
-            if tx.execute(
-                "DELETE FROM webhooks WHERE id = ?1 AND workspace_id = ?2",
-                [&id, &ws],
-            )? == 0
-            {
-                return Err(ApiError::NotFound("webhooks"));
-            }
-            Ok(json!({"id": id, "deleted": true}))
-        })
-        .await?;
-    Ok(ok(body))
+    async fn delete_webhook(
+        &self,
+        Workspace(ws): Workspace,
+        id: Uuid,
+    ) -> Result<types::Deleted, ApiError> {
+        self.store
+            .write(move |tx| super::delete_row(tx, "webhooks", "webhooks", id, &ws))
+            .await
+    }
 }
