@@ -248,10 +248,11 @@ impl Agents for SharedApp {
         Workspace(ws): Workspace,
         body: types::QuickSetupRequest,
     ) -> Result<types::Agent, ApiError> {
-        let body = Body::of(&body)?;
-        let website = body.str("website_url").unwrap_or_default().to_owned();
-        let direction = body.str("direction").unwrap_or("inbound").to_owned();
-        let language = body.str("language").map(str::to_owned);
+        let website = body.website_url.to_string();
+        let direction = body
+            .direction
+            .map_or_else(|| "inbound".to_owned(), |d| d.to_string());
+        let language = body.language.map(|l| l.to_string());
         let (final_url, html) =
             quick_setup::fetch(self.http(), &website, self.allow_private_urls).await?;
         let info = quick_setup::extract(&html);

@@ -16,7 +16,7 @@ use crate::errors::ApiError;
 use crate::numbers::{self, COUNTRIES, MONTHLY_COST};
 use crate::operations::PhoneNumbers;
 use crate::records::Obj;
-use crate::validate::{self, Body};
+use crate::validate;
 use crate::{clock, ids};
 
 /// The operations of the spec this file simulates.
@@ -106,9 +106,8 @@ impl PhoneNumbers for SharedApp {
         Workspace(ws): Workspace,
         body: types::PhoneNumberPurchase,
     ) -> Result<types::PhoneNumber, ApiError> {
-        let body = Body::of(&body)?;
-        let number = body.str("phone_number").unwrap_or_default().to_owned();
-        let agent_id = body.str("agent_id").map(str::to_ascii_lowercase);
+        let number = body.phone_number.to_string();
+        let agent_id = body.agent_id.map(|id| id.to_string());
         let Some((country, locality)) = numbers::classify(&number) else {
             return Err(ApiError::body(format!(
                 "phone_number {number} is not in a supported country ({}); search with smartalex_search_available_numbers first",

@@ -13,7 +13,7 @@ use crate::SharedApp;
 use crate::errors::ApiError;
 use crate::operations::Webhooks;
 use crate::records::Obj;
-use crate::validate::{self, Body};
+use crate::validate;
 use crate::webhooks::new_secret;
 use crate::{clock, ids, netguard};
 
@@ -67,14 +67,13 @@ impl Webhooks for SharedApp {
         Workspace(ws): Workspace,
         body: types::WebhookCreate,
     ) -> Result<types::WebhookCreated, ApiError> {
-        let body = Body::of(&body)?;
-        let url = body.str("url").unwrap_or_default().to_owned();
+        let url = body.url.to_string();
         let parsed =
             reqwest::Url::parse(&url).map_err(|_| ApiError::field("url", "Invalid url"))?;
         netguard::check_static(&parsed, self.allow_private_urls)
             .map_err(|e| ApiError::field("url", e))?;
-        let event_types = body.list("event_types").unwrap_or_default();
-        let description = body.str("description").map(str::to_owned);
+        let event_types: Vec<String> = body.event_types.iter().map(ToString::to_string).collect();
+        let description = body.description.map(|d| d.to_string());
         let webhook = self
         .store
         .write(move |tx| {
