@@ -30,6 +30,7 @@ use crate::spec::{Spec, reads};
 pub fn operations(spec: &Spec, methods: &[Method]) -> Result<String, Error> {
     let mut rows = Vec::new();
     let mut traits: Vec<(String, Vec<TokenStream>)> = Vec::new();
+    let mut examples = Vec::new();
     for (index, op) in spec.operations.iter().enumerate() {
         let method = method_for(methods, op)?;
         let signature = Signature::of(op, method)?;
@@ -47,6 +48,11 @@ pub fn operations(spec: &Spec, methods: &[Method]) -> Result<String, Error> {
         let call = signature.call(&tag, op);
         rows.push(row(op, &call));
         let decl = signature.declaration(op, index);
+        let ok = &signature.ok;
+        let id = &op.operation_id;
+        examples.push(quote! {
+            (#id, crate::operations::example::<#ok>(&OPERATIONS[#index]).map(drop))
+        });
         match traits.iter_mut().find(|(name, _)| *name == tag) {
             Some((_, methods)) => methods.push(decl),
             None => traits.push((tag, vec![decl])),
@@ -93,6 +99,13 @@ pub fn operations(spec: &Spec, methods: &[Method]) -> Result<String, Error> {
         pub(crate) trait Gateway: #(#names)+* {}
 
         impl<T: #(#names)+*> Gateway for T {}
+
+        /// Every operation's example read as its response type, as each
+        /// method's default answers it.
+        #[cfg(test)]
+        pub(crate) fn examples_as_types() -> Vec<(&'static str, Result<(), ApiError>)> {
+            vec![#(#examples),*]
+        }
     })
 }
 

@@ -150,6 +150,15 @@ mod tests {
     }
 
     #[test]
+    fn every_example_reads_as_its_sdk_type() {
+        let read = generated::examples_as_types();
+        assert_eq!(read.len(), OPERATIONS.len());
+        for (id, result) in read {
+            assert!(result.is_ok(), "{id}: {result:?}");
+        }
+    }
+
+    #[test]
     fn every_example_is_json_of_its_status() {
         for op in &OPERATIONS {
             let v: serde_json::Value = serde_json::from_str(op.example).expect(op.id);
