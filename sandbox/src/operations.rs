@@ -23,10 +23,9 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 }
 
-pub(crate) use generated::{
-    Agents, Calls, Campaigns, Contacts, DOMAINS, Deals, Gateway, OPERATIONS, PhoneNumbers,
-    Platform, Webhooks,
-};
+// Everything generated: the table, the domains, and the traits (a new tag's
+// trait is importable from here the moment the spec has it).
+pub(crate) use generated::*;
 
 /// Read, or write (POST/PATCH/DELETE).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
