@@ -8,8 +8,9 @@
 //!
 //! Every method follows one shape: the router has already authorized the
 //! call from the operation's domain and method (403) and hands over the
-//! caller's [`Workspace`], the path's id (400 before) and the body, checked
-//! by the shared validator (400/422 before) and read into the SDK's type →
+//! caller's [`Workspace`], the path's id (400 before), the query parameters
+//! and the body, checked by the shared validator (400/422 before) and read
+//! into the SDK's types →
 //! one `Store` call that filters every query by that workspace (404 for
 //! anything else) → the SDK's response type, which is what goes out.
 
