@@ -10,6 +10,8 @@
 //! the status, the gateway's `error` text and `Retry-After`, so the message
 //! at the edge can be exact.
 
+use std::sync::OnceLock;
+
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{ACCEPT, HeaderName, HeaderValue, RETRY_AFTER};
@@ -39,17 +41,58 @@ pub(crate) fn request(
     method: reqwest::Method,
     path: &str,
 ) -> reqwest::RequestBuilder {
-    let mut url = String::with_capacity(client.baseurl().len() + path.len());
-    url.push_str(client.baseurl());
-    url.push_str(path);
-    client
-        .client()
-        .request(method, url)
+    let http = client.client();
+    let builder = match url(client.baseurl(), path) {
+        Some(url) => http.request(method, url),
+        // Not a URL the gateway's base could join: let reqwest parse the
+        // whole text and report it as it always has.
+        None => http.request(method, format!("{}{path}", client.baseurl())),
+    };
+    builder
         .header(ACCEPT, HeaderValue::from_static("application/json"))
         .header(
             HeaderName::from_static("api-version"),
             HeaderValue::from_static(crate::Client::api_version()),
         )
+}
+
+/// `base` followed by `path`, as `Url::parse` would read the two joined,
+/// without parsing the base again on every call.
+///
+/// Parsing the base is most of what reading a gateway URL costs (scheme,
+/// host name through IDNA, port), and it is the same on every call of the
+/// process: the first base seen is parsed once and kept, and each call
+/// clones it and sets only its path. Any other base (there is one per
+/// process, but nothing here assumes it), or one with a query or fragment
+/// that a joined path would land inside, is parsed whole as before.
+fn url(base: &str, path: &str) -> Option<url::Url> {
+    static FIRST: OnceLock<(String, Option<url::Url>)> = OnceLock::new();
+    let (seen, parsed) = FIRST.get_or_init(|| (base.to_owned(), url::Url::parse(base).ok()));
+    parsed
+        .as_ref()
+        .filter(|_| seen == base)
+        .and_then(|parsed| join(parsed, path))
+        .or_else(|| url::Url::parse(&format!("{base}{path}")).ok())
+}
+
+/// `path` (absolute, no query or fragment) after the parsed base's own
+/// path; `None` where that would not be what parsing the joined text gives.
+fn join(base: &url::Url, path: &str) -> Option<url::Url> {
+    if base.cannot_be_a_base()
+        || base.query().is_some()
+        || base.fragment().is_some()
+        || !path.starts_with('/')
+        || path.contains(['?', '#'])
+    {
+        return None;
+    }
+    let prefix = base.path().trim_end_matches('/');
+    let mut joined = String::with_capacity(prefix.len() + path.len());
+    joined.push_str(prefix);
+    joined.push_str(path);
+    let mut url = base.clone();
+    url.set_path(&joined);
+    Some(url)
 }
 
 /// Send `request` through the SDK's hooks (so the same size bound applies)
@@ -166,4 +209,64 @@ fn transport(e: &reqwest::Error) -> CallError {
         source = s.source();
     }
     CallError::Transport(detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a call's URL was before: the base and the path joined, then
+    /// parsed whole.
+    fn parsed_whole(base: &str, path: &str) -> Option<url::Url> {
+        url::Url::parse(&format!("{base}{path}")).ok()
+    }
+
+    #[test]
+    fn a_joined_url_is_the_one_parsing_the_whole_text_gives() {
+        let ids = [
+            "5f0c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f",
+            "a b",
+            "..",
+            ".",
+            "%2F",
+            "caf\u{e9}",
+            "x;y=z",
+        ];
+        let bases = [
+            "http://127.0.0.1:8080",
+            "https://api.smartalex.io/v1",
+            "http://[::1]:9/prefix/deeper",
+            "https://B\u{fc}cher.example",
+            "https://api.smartalex.io/v1?tenant=7",
+        ];
+        for base in bases {
+            let parsed = url::Url::parse(base).unwrap();
+            let plain = parsed.query().is_none();
+            let mut paths = vec![
+                "/contacts".to_owned(),
+                "/calls/recent".to_owned(),
+                "/".to_owned(),
+            ];
+            paths.extend(
+                ids.iter()
+                    .map(|id| format!("/contacts/{}", progenitor_client::encode_path(id))),
+            );
+            for path in &paths {
+                let joined = join(&parsed, path);
+                // Taken wherever the base has no query of its own ...
+                assert_eq!(joined.is_some(), plain, "{base} {path}");
+                // ... and then exactly what the whole text parses to.
+                if joined.is_some() {
+                    assert_eq!(joined, parsed_whole(base, path), "{base} {path}");
+                }
+                assert_eq!(url(base, path), parsed_whole(base, path), "{base} {path}");
+            }
+            // Text that is not a bare path is left to the whole parse.
+            for odd in ["contacts", "/contacts?page=2", "/a#b"] {
+                assert_eq!(join(&parsed, odd), None, "{base} {odd}");
+                assert_eq!(url(base, odd), parsed_whole(base, odd), "{base} {odd}");
+            }
+        }
+        assert_eq!(url("not a url", "/contacts"), None);
+    }
 }

@@ -28,7 +28,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use smartalex_schema::{format_message, format_ok};
+use smartalex_schema::{Pattern, format_message, format_ok};
 
 /// How deep an answer may nest (serde_json's own default).
 const MAX_DEPTH: usize = 128;
@@ -91,7 +91,7 @@ struct Prop {
 struct StrRules {
     allowed: Option<Vec<String>>,
     format: Option<String>,
-    pattern: Option<(String, regress::Regex)>,
+    pattern: Option<Pattern>,
     min_len: Option<u64>,
     max_len: Option<u64>,
 }
@@ -203,10 +203,7 @@ impl Node {
                 };
                 let pattern = match m.get("pattern").and_then(Value::as_str) {
                     None => None,
-                    Some(p) => Some((
-                        p.to_owned(),
-                        regress::Regex::new(p).map_err(|e| format!("pattern {p}: {e}"))?,
-                    )),
+                    Some(p) => Some(Pattern::new(p).map_err(|e| format!("pattern {p}: {e}"))?),
                 };
                 Kind::Str(Box::new(StrRules {
                     allowed,
@@ -603,11 +600,12 @@ impl<'a, 's> Scan<'a, 's> {
                 return Err(self.misfit(format!("must contain at most {max} character(s)")));
             }
         }
-        if let Some((source, re)) = &rules.pattern
-            && re.find(&text).is_none()
+        if let Some(pattern) = &rules.pattern
+            && !pattern.is_match(&text)
         {
             return Err(self.misfit(format!(
-                "must match the pattern {source} (got {})",
+                "must match the pattern {} (got {})",
+                pattern.source(),
                 quoted()
             )));
         }

@@ -16,11 +16,14 @@
 //! enforces (`codegen/src/schema.rs` rejects any other keyword at build
 //! time). So this crate compiles exactly that subset: `type`, `properties`,
 //! `required`, `additionalProperties: false`, `items`, `enum`, string length,
-//! numeric bounds, item counts, `uniqueItems`, `pattern` (ECMAScript, via
-//! `regress`, as JSON Schema specifies) and the formats `uuid`, `uri`,
+//! numeric bounds, item counts, `uniqueItems`, `pattern` (ECMAScript, as
+//! JSON Schema specifies: [`Pattern`]) and the formats `uuid`, `uri`,
 //! `email`, `date` and `date-time`.
 
 use serde_json::{Map, Value};
+
+mod pattern;
+pub use pattern::Pattern;
 
 /// The largest integer JSON carries exactly (2^53 - 1).
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -109,7 +112,7 @@ struct Node {
     min_items: Option<u64>,
     max_items: Option<u64>,
     unique_items: bool,
-    pattern: Option<(String, regress::Regex)>,
+    pattern: Option<Pattern>,
     format: Option<String>,
 }
 
@@ -171,8 +174,7 @@ impl Node {
             node.items = Some(Box::new(Node::compile(items)?));
         }
         if let Some(p) = m.get("pattern").and_then(Value::as_str) {
-            let re = regress::Regex::new(p).map_err(|e| format!("pattern {p}: {e}"))?;
-            node.pattern = Some((p.to_owned(), re));
+            node.pattern = Some(Pattern::new(p).map_err(|e| format!("pattern {p}: {e}"))?);
         }
         Ok(node)
     }
@@ -253,12 +255,13 @@ impl Node {
                 Problem::MaxLength(max),
             );
         }
-        if let Some((source, re)) = &self.pattern
-            && re.find(s).is_none()
+        if let Some(pattern) = &self.pattern
+            && !pattern.is_match(s)
         {
+            let source = pattern.source();
             fail(
                 format!("must match the pattern {source} (got {})", quote(v)),
-                Problem::Pattern(source.clone()),
+                Problem::Pattern(source.to_owned()),
             );
         }
         if let Some(format) = &self.format
