@@ -44,7 +44,8 @@ export function hostPlatform() {
 
 /**
  * The platform (`--platform`, default this machine's) and the binary built
- * for it (`--binary`, default `target/release/smartalex-mcp[.exe]`).
+ * for it (`--binary`, default `target/dist/smartalex-mcp[.exe]`, the shipped
+ * build: `cargo build --profile dist`).
  */
 export function targetBinary(args) {
   const platform = args.platform ?? hostPlatform();
@@ -53,9 +54,9 @@ export function targetBinary(args) {
     throw new Error(`unknown platform ${platform}; known: ${Object.keys(platforms()).join(", ")}`);
   }
   const exe = info.os === "win32" ? "smartalex-mcp.exe" : "smartalex-mcp";
-  const binary = resolve(args.binary ?? join(ROOT, "target/release", exe));
+  const binary = resolve(args.binary ?? join(ROOT, "target/dist", exe));
   if (!existsSync(binary)) {
-    throw new Error(`no binary at ${binary}: run \`cargo build --release\` or pass --binary`);
+    throw new Error(`no binary at ${binary}: run \`cargo build --profile dist\` or pass --binary`);
   }
   return { platform, info, exe, binary };
 }

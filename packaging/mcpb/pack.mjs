@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Pack the MCP bundle (.mcpb) Claude Desktop installs with a double click:
 //
-//   node packaging/mcpb/pack.mjs [--binary target/release/smartalex-mcp]
+//   node packaging/mcpb/pack.mjs [--binary target/dist/smartalex-mcp]
 //        [--platform linux-x64] [--out target/mcpb] [--mcpb path/to/mcpb/cli.js]
 //
 // stages OUT/smartalex-mcp-PLATFORM/ (manifest.json for that platform and

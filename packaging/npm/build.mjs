@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Build the npm packages from a compiled binary:
 //
-//   node packaging/npm/build.mjs [--binary target/release/smartalex-mcp]
+//   node packaging/npm/build.mjs [--binary target/dist/smartalex-mcp]
 //        [--platform linux-x64] [--out target/npm] [--pack]
 //
 // writes OUT/mcp-server/ (the launcher, `@smartalex/mcp-server`) and
