@@ -201,10 +201,11 @@ impl Node {
                             .ok_or("a string enum with a value that is not a string")?,
                     ),
                 };
-                let pattern = match m.get("pattern").and_then(Value::as_str) {
-                    None => None,
-                    Some(p) => Some(Pattern::new(p).map_err(|e| format!("pattern {p}: {e}"))?),
-                };
+                let pattern = m
+                    .get("pattern")
+                    .and_then(Value::as_str)
+                    .map(Pattern::new)
+                    .transpose()?;
                 Kind::Str(Box::new(StrRules {
                     allowed,
                     format: m.get("format").and_then(Value::as_str).map(str::to_owned),

@@ -114,22 +114,12 @@ pub(crate) fn stash_answer(json: String) -> (Value, String) {
 /// was a visible part of a call's profile for two short strings).
 fn placeholder(kind: char, id: u64) -> String {
     let m = marker();
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut n = id;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut out = String::with_capacity(m.len() + 1 + digits.len() - at);
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(id);
+    let mut out = String::with_capacity(m.len() + 1 + digits.len());
     out.push_str(m);
     out.push(kind);
-    // ASCII digits.
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    out.push_str(digits);
     out
 }
 

@@ -174,7 +174,7 @@ impl Node {
             node.items = Some(Box::new(Node::compile(items)?));
         }
         if let Some(p) = m.get("pattern").and_then(Value::as_str) {
-            node.pattern = Some(Pattern::new(p).map_err(|e| format!("pattern {p}: {e}"))?);
+            node.pattern = Some(Pattern::new(p)?);
         }
         Ok(node)
     }

@@ -39,11 +39,14 @@ struct Item {
 }
 
 impl Pattern {
-    /// Compile `source`; the error is the engine's, for a pattern it rejects.
+    /// Compile `source`; a pattern the engine rejects is an error naming it
+    /// (`pattern <source>: <the engine's reason>`).
     pub fn new(source: &str) -> Result<Self, String> {
         let matcher = match anchored(source) {
             Some(items) => Matcher::Anchored(items),
-            None => Matcher::Regex(regress::Regex::new(source).map_err(|e| e.to_string())?),
+            None => Matcher::Regex(
+                regress::Regex::new(source).map_err(|e| format!("pattern {source}: {e}"))?,
+            ),
         };
         Ok(Self {
             source: source.to_owned(),
@@ -291,7 +294,9 @@ mod tests {
 
     #[test]
     fn a_pattern_the_engine_rejects_is_an_error() {
-        assert!(Pattern::new("^(a$").is_err());
-        assert!(Pattern::new("^a{3,1}$").is_err());
+        for source in ["^(a$", "^a{3,1}$"] {
+            let error = Pattern::new(source).unwrap_err();
+            assert!(error.starts_with(&format!("pattern {source}: ")), "{error}");
+        }
     }
 }
