@@ -17,6 +17,7 @@ use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{ACCEPT, HeaderName, HeaderValue, RETRY_AFTER};
 
 use crate::error::{CallError, GatewayError, snippet};
+use crate::http1::{Plain, Want, idempotent};
 use smartalex::types;
 
 mod generated {
@@ -35,18 +36,34 @@ pub struct Reply {
     pub body: Bytes,
 }
 
+/// Where a call goes: the SDK's client, and the plain-HTTP connection that
+/// carries its requests when the gateway can be reached without TLS or a
+/// proxy ([`crate::http1`] says why).
+#[derive(Debug)]
+pub(crate) struct Upstream {
+    sdk: crate::Client,
+    plain: Option<Plain>,
+}
+
+impl Upstream {
+    pub(crate) fn new(sdk: crate::Client, plain: Option<Plain>) -> Self {
+        Self { sdk, plain }
+    }
+}
+
 /// A request to `path` with the headers every SDK request carries.
 pub(crate) fn request(
-    client: &crate::Client,
+    client: &Upstream,
     method: reqwest::Method,
     path: &str,
 ) -> reqwest::RequestBuilder {
-    let http = client.client();
-    let builder = match url(client.baseurl(), path) {
+    let base = client.sdk.baseurl();
+    let http = client.sdk.client();
+    let builder = match url(base, path) {
         Some(url) => http.request(method, url),
         // Not a URL the gateway's base could join: let reqwest parse the
         // whole text and report it as it always has.
-        None => http.request(method, format!("{}{path}", client.baseurl())),
+        None => http.request(method, format!("{base}{path}")),
     };
     builder
         .header(ACCEPT, HeaderValue::from_static("application/json"))
@@ -95,44 +112,96 @@ fn join(base: &url::Url, path: &str) -> Option<url::Url> {
     Some(url)
 }
 
-/// Send `request` through the SDK's hooks (so the same size bound applies)
-/// and sort the answer: the success status's bytes, or a [`CallError`].
-/// `success` is the operation's success status; `documented` are the error
-/// statuses the spec lists for it.
+/// Send `request` and sort the answer: the success status's bytes, or a
+/// [`CallError`]. `success` is the operation's success status; `documented`
+/// are the error statuses the spec lists for it.
 pub(crate) async fn send(
-    client: &crate::Client,
+    client: &Upstream,
     request: reqwest::RequestBuilder,
     success: u16,
     documented: &[u16],
 ) -> Result<Reply, CallError> {
     let request = request.build().map_err(|e| transport(&e))?;
+    if let Some(plain) = &client.plain
+        && let Some(message) = plain.message(&request)
+    {
+        let answer = plain
+            .send(&message, idempotent(request.method()), |status| {
+                if status == success || documented.contains(&status) {
+                    Want::All(crate::MAX_RESPONSE_BYTES)
+                } else {
+                    Want::Prefix(MAX_ERROR_BODY)
+                }
+            })
+            .await?;
+        return sort(
+            answer.status,
+            answer.retry_after,
+            answer.body,
+            success,
+            documented,
+        );
+    }
+    send_reqwest(&client.sdk, request, success, documented).await
+}
+
+/// [`send`] through reqwest and the SDK's hooks (so the same size bound
+/// applies): TLS, proxies, and anything [`Plain`] does not carry.
+async fn send_reqwest(
+    client: &crate::Client,
+    request: reqwest::Request,
+    success: u16,
+    documented: &[u16],
+) -> Result<Reply, CallError> {
     let info = OperationInfo {
         operation_id: "mcp",
     };
-    let response = client
+    let mut response = client
         .exec(request, &info)
         .await
         .map_err(|e| transport(&e))?;
     let status = response.status().as_u16();
     let header_retry = retry_after(response.headers());
+    let body = if status == success || documented.contains(&status) {
+        response.bytes().await.map_err(|e| transport(&e))?
+    } else {
+        // A status the spec does not list: its first bytes describe it.
+        let mut body = Vec::new();
+        while body.len() < MAX_ERROR_BODY {
+            match response.chunk().await.map_err(|e| transport(&e))? {
+                Some(chunk) => body.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        Bytes::from(body)
+    };
+    sort(status, header_retry, body, success, documented)
+}
+
+/// The answer `status`, `body` as the tool sees it.
+fn sort(
+    status: u16,
+    header_retry: Option<u64>,
+    body: Bytes,
+    success: u16,
+    documented: &[u16],
+) -> Result<Reply, CallError> {
     if status == success {
-        let body = response.bytes().await.map_err(|e| transport(&e))?;
         return Ok(Reply { status, body });
     }
     if !documented.contains(&status) {
-        return Err(unexpected(response).await);
+        return Err(unexpected(status, header_retry, &body));
     }
-    let bytes = response.bytes().await.map_err(|e| transport(&e))?;
-    match serde_json::from_slice::<types::Error>(&bytes) {
-        Ok(body) => Err(gateway_error(status, body, header_retry)),
+    match serde_json::from_slice::<types::Error>(&body) {
+        Ok(error) => Err(gateway_error(status, error, header_retry)),
         Err(e) => {
-            let trimmed = bytes.iter().find(|b| !b.is_ascii_whitespace());
+            let trimmed = body.iter().find(|b| !b.is_ascii_whitespace());
             if matches!(trimmed, Some(b'{') | Some(b'[')) {
                 Err(CallError::BadPayload(e.to_string()))
             } else {
                 Err(CallError::NonJson {
                     status: None,
-                    snippet: snippet(&bytes),
+                    snippet: snippet(&body),
                 })
             }
         }
@@ -141,28 +210,13 @@ pub(crate) async fn send(
 
 /// A status the spec does not list for this operation (a proxy's 502, the
 /// gateway's `No route found` 404 on a route it lacks, ...).
-async fn unexpected(mut response: reqwest::Response) -> CallError {
-    let status = response.status().as_u16();
-    let header_retry = retry_after(response.headers());
-    let mut body = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                body.extend_from_slice(&chunk);
-                if body.len() >= MAX_ERROR_BODY {
-                    break;
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return transport(&e),
-        }
-    }
-    match serde_json::from_slice::<types::Error>(&body) {
+fn unexpected(status: u16, header_retry: Option<u64>, body: &[u8]) -> CallError {
+    match serde_json::from_slice::<types::Error>(body) {
         Ok(err) => gateway_error(status, err, header_retry),
         Err(_) if status < 300 => CallError::BadPayload(format!("unexpected status {status}")),
         Err(_) => CallError::NonJson {
             status: Some(status),
-            snippet: snippet(&body),
+            snippet: snippet(body),
         },
     }
 }
@@ -214,6 +268,106 @@ fn transport(e: &reqwest::Error) -> CallError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both transports, given the same answers by a loopback gateway, send
+    /// the same requests and sort every answer the same way.
+    #[tokio::test]
+    async fn both_transports_send_the_same_request_and_sort_the_same_answer() {
+        use crate::http1::tests::{canned, ok};
+        let raw = |status: &str, headers: &str, body: &str| {
+            let head = format!(
+                "HTTP/1.1 {status}\r\n{headers}content-length: {}\r\n\r\n",
+                body.len()
+            );
+            ([head.as_bytes(), body.as_bytes()].concat(), false)
+        };
+        let answers = || {
+            vec![
+                ok(r#"{"data":[],"total":0}"#),
+                raw(
+                    "429 Too Many Requests",
+                    "retry-after: 7\r\ncontent-type: application/json\r\n",
+                    r#"{"error":"Too many requests"}"#,
+                ),
+                raw(
+                    "502 Bad Gateway",
+                    "content-type: text/html\r\n",
+                    "<html><body>Bad Gateway</body></html>",
+                ),
+                raw(
+                    "404 Not Found",
+                    "",
+                    r#"{"error":"No route found for GET /contacts"}"#,
+                ),
+                raw("500 Internal Server Error", "", "oops"),
+                raw("400 Bad Request", "", "{not json"),
+                (
+                    b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+                        .to_vec(),
+                    false,
+                ),
+                raw("201 Created", "", r#"{"id":"x"}"#),
+                raw("200 OK", "", &"x".repeat(crate::MAX_RESPONSE_BYTES + 1)),
+            ]
+        };
+        let key = smartalex::ApiKey::parse("sa_test_abcdefgh1234").unwrap();
+        let timeouts = smartalex::Timeouts::default();
+        let mut results = Vec::new();
+        let mut requests = Vec::new();
+        for plain in [false, true] {
+            let gw = canned(answers()).await;
+            let sdk = smartalex::connect(&gw.url, Some(&key), timeouts).unwrap();
+            let direct =
+                plain.then(|| Plain::direct(&gw.url, Some(key.expose()), timeouts).unwrap());
+            let upstream = Upstream::new(sdk, direct);
+            let list = serde_json::json!({"per_page": 25});
+            let contact = serde_json::json!({"first_name": "Ada", "email": "ada@example.com"});
+            // Seven answers to a list, one to a create, the last to a list.
+            let calls = std::iter::repeat_n(("smartalex_list_contacts", &list), 7)
+                .chain([("smartalex_create_contact", &contact)])
+                .chain([("smartalex_list_contacts", &list)]);
+            let mut sorted = Vec::new();
+            for (tool, args) in calls {
+                let args = crate::args::Args::new(args.as_object().unwrap().clone());
+                sorted.push(format!("{:?}", dispatch(&upstream, tool, args).await));
+            }
+            results.push(sorted);
+            // What the gateway read, its host's port aside, header order aside.
+            let host = gw.url.trim_start_matches("http://").to_owned();
+            let seen: Vec<(Vec<String>, String)> = gw
+                .seen
+                .lock()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let text = String::from_utf8(r.clone()).unwrap().replace(&host, "HOST");
+                    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+                    let mut lines: Vec<String> =
+                        head.lines().map(str::to_ascii_lowercase).collect();
+                    lines[1..].sort();
+                    (lines, body.to_owned())
+                })
+                .collect();
+            requests.push(seen);
+        }
+        assert_eq!(results[0], results[1]);
+        assert_eq!(requests[0], requests[1]);
+        assert_eq!(requests[0].len(), 9);
+        // The cases are what they say they are.
+        let expected = [
+            (0, "Ok(Reply { status: 200"),
+            (1, "Err(Gateway(GatewayError { status: 429"),
+            (2, "Err(NonJson { status: Some(502)"),
+            (5, "Err(BadPayload"),
+            (7, "Ok(Reply { status: 201"),
+            (8, "Err(TooLarge"),
+        ];
+        for (n, start) in expected {
+            assert!(results[0][n].starts_with(start), "{n}: {}", results[0][n]);
+        }
+        assert!(results[0][1].contains("retry_after: Some(7)"));
+        assert!(requests[0][7].1.contains("\"first_name\":\"Ada\""));
+    }
 
     /// What a call's URL was before: the base and the path joined, then
     /// parsed whole.

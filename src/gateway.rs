@@ -12,8 +12,9 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::args::Args;
-use crate::dispatch::{Reply, dispatch};
+use crate::dispatch::{Reply, Upstream, dispatch};
 use crate::error::CallError;
+use crate::http1::Plain;
 use crate::tools::ToolSpec;
 use smartalex::{AccessToken, ApiKey, KeyError, Timeouts, connect, connect_with_token};
 use smartalex::{Client, DEFAULT_BASE_URL};
@@ -54,7 +55,7 @@ pub struct Gateway {
     base_url: String,
     key: KeyState,
     timeouts: Timeouts,
-    client: OnceLock<Result<Client, String>>,
+    client: OnceLock<Result<Upstream, String>>,
 }
 
 impl Gateway {
@@ -98,7 +99,7 @@ impl Gateway {
     }
 
     /// The client, built on first use.
-    fn client(&self) -> Result<&Client, CallError> {
+    fn client(&self) -> Result<&Upstream, CallError> {
         match &self.key {
             KeyState::Missing => return Err(CallError::MissingKey),
             KeyState::Malformed(e) => return Err(CallError::MalformedKey(*e)),
@@ -106,14 +107,22 @@ impl Gateway {
         }
         self.client
             .get_or_init(|| {
-                match &self.key {
-                    KeyState::Token(t) => connect_with_token(&self.base_url, t, self.timeouts),
-                    KeyState::Valid(k) => connect(&self.base_url, Some(k), self.timeouts),
+                let (sdk, bearer) = match &self.key {
+                    KeyState::Token(t) => (
+                        connect_with_token(&self.base_url, t, self.timeouts),
+                        Some(t.expose()),
+                    ),
+                    KeyState::Valid(k) => (
+                        connect(&self.base_url, Some(k), self.timeouts),
+                        Some(k.expose()),
+                    ),
                     KeyState::Missing | KeyState::Malformed(_) => {
-                        connect(&self.base_url, None, self.timeouts)
+                        (connect(&self.base_url, None, self.timeouts), None)
                     }
-                }
-                .map_err(|e| e.to_string())
+                };
+                let sdk: Client = sdk.map_err(|e| e.to_string())?;
+                let plain = Plain::new(&self.base_url, bearer, self.timeouts);
+                Ok(Upstream::new(sdk, plain))
             })
             .as_ref()
             .map_err(|e| CallError::Transport(e.clone()))

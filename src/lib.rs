@@ -18,6 +18,7 @@ mod dispatch;
 mod error;
 pub mod gateway;
 mod hex;
+mod http1;
 pub mod live;
 pub mod logs;
 mod prompts;

@@ -334,7 +334,7 @@ pub fn dispatch(spec: &Spec, methods: &[Method]) -> Result<String, Error> {
         #[allow(unused_imports)]
         use smartalex::types;
         use crate::args::Args;
-        use crate::dispatch::{request, send, Reply};
+        use crate::dispatch::{request, send, Reply, Upstream};
         use crate::error::CallError;
 
         /// Call the gateway operation behind `tool` with `args`.
@@ -342,7 +342,7 @@ pub fn dispatch(spec: &Spec, methods: &[Method]) -> Result<String, Error> {
         /// `args` has already been validated against the tool's input schema;
         /// what is left of it after the parameters are taken is the body.
         pub(crate) async fn dispatch(
-            client: &crate::Client,
+            client: &Upstream,
             tool: &str,
             mut args: Args,
         ) -> Result<Reply, CallError> {

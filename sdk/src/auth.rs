@@ -132,6 +132,9 @@ impl Default for Timeouts {
     }
 }
 
+/// The `User-Agent` every request to the gateway carries.
+pub const USER_AGENT: &str = concat!("smartalex/", env!("CARGO_PKG_VERSION"));
+
 /// A client for the gateway at `base_url`, sending `key` as a bearer token.
 ///
 /// `key` may be `None` (the gateway then answers 401 to everything but
@@ -170,7 +173,7 @@ fn connect_bearer(
     }
     let mut builder = crate::tls::http_client()
         .default_headers(headers)
-        .user_agent(concat!("smartalex/", env!("CARGO_PKG_VERSION")))
+        .user_agent(USER_AGENT)
         .connect_timeout(timeouts.connect)
         .timeout(timeouts.request)
         .tcp_nodelay(true);

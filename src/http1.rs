@@ -1,0 +1,852 @@
+//! A plain-HTTP/1.1 connection to the gateway, for tool calls.
+//!
+//! reqwest is the SDK's client and stays the server's client for every
+//! gateway it cannot reach more cheaply. But on a tool call against a
+//! plain-HTTP gateway (the embedded sandbox every user starts on, a loopback
+//! gateway or proxy) its layers were a quarter of the server's CPU per call:
+//! the redirect layer parsing the URL again on the way out and once more on
+//! the way back, the retry and timeout layers, the pool, the proxy matcher,
+//! and hyper's connection task, which every request and response crosses
+//! through channels and a task wake-up. The gateway speaks HTTP/1.1 JSON
+//! with a known length, so this module writes the request in one buffer,
+//! reads the answer on the caller's own task and hands back its body bytes.
+//!
+//! What it keeps of reqwest's behaviour, so that nothing a caller sees
+//! changes: connections kept alive and reused (an idle one the gateway has
+//! closed is noticed before it is used, and an idempotent request that meets
+//! a closed connection anyway is sent once more on a new one); the connect
+//! and whole-request timeouts; the 8 MiB bound on an answer
+//! ([`smartalex::MAX_RESPONSE_BYTES`]); `Content-Length`, chunked and
+//! close-delimited bodies; the default `User-Agent` and bearer credential.
+//!
+//! It is used only for `http://` bases and only when no proxy is configured
+//! in the environment; TLS, proxies and anything else stay with reqwest
+//! ([`Plain::new`] decides).
+
+use std::fmt;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bytes::{Buf, Bytes, BytesMut};
+use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER, USER_AGENT};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::error::CallError;
+use smartalex::Timeouts;
+
+/// The largest response head read (status line and headers).
+const MAX_HEAD: usize = 64 * 1024;
+
+/// The most headers a response head may have.
+const MAX_HEADERS: usize = 100;
+
+/// The most idle connections kept (cloud mode serves many callers at once).
+const MAX_IDLE: usize = 64;
+
+/// Environment variables that route plain-HTTP requests through a proxy in
+/// reqwest; with any of them set, reqwest keeps the call.
+const PROXY_VARS: [&str; 4] = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
+
+/// Keep-alive connections to one plain-HTTP gateway.
+pub(crate) struct Plain {
+    /// What `TcpStream::connect` takes (an IPv6 address without brackets).
+    host: String,
+    port: u16,
+    /// `Host` as the URL spells it, with the port when the URL gives one.
+    authority: HeaderValue,
+    origin: String,
+    authorization: Option<HeaderValue>,
+    timeouts: Timeouts,
+    idle: Mutex<Vec<TcpStream>>,
+    /// The last answer's size, so the next read buffer fits it at once.
+    last_size: AtomicUsize,
+}
+
+impl fmt::Debug for Plain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never the credential.
+        f.debug_struct("Plain")
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A gateway answer as it came: its status, `Retry-After`, and body (cut
+/// short when the caller asked only for the first bytes).
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub retry_after: Option<u64>,
+    pub body: Bytes,
+}
+
+/// How much of a body to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// All of it, failing with [`CallError::TooLarge`] past this many bytes.
+    All(usize),
+    /// At most this many bytes; the rest is not read.
+    Prefix(usize),
+}
+
+/// Why one exchange on one connection failed.
+#[derive(Debug)]
+enum Failure {
+    /// The connection was closed or reset before any of the answer came:
+    /// on a reused connection, the gateway had closed it while it was idle.
+    Closed(String),
+    Broken(String),
+    TooLarge(usize),
+}
+
+impl Plain {
+    /// The connection for `base`, or `None` where reqwest must keep the call:
+    /// not `http://`, not a URL, or a proxy configured in the environment.
+    pub(crate) fn new(base: &str, bearer: Option<&str>, timeouts: Timeouts) -> Option<Self> {
+        if PROXY_VARS
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+        {
+            return None;
+        }
+        Self::direct(base, bearer, timeouts)
+    }
+
+    /// [`Plain::new`] without the look at the environment.
+    pub(crate) fn direct(base: &str, bearer: Option<&str>, timeouts: Timeouts) -> Option<Self> {
+        let url = url::Url::parse(base).ok()?;
+        if url.scheme() != "http" || !url.username().is_empty() || url.password().is_some() {
+            return None;
+        }
+        let host = match url.host()? {
+            url::Host::Domain(d) => d.to_owned(),
+            url::Host::Ipv4(a) => a.to_string(),
+            url::Host::Ipv6(a) => a.to_string(),
+        };
+        let mut authority = url.host_str()?.to_owned();
+        if let Some(port) = url.port() {
+            authority.push(':');
+            authority.push_str(itoa::Buffer::new().format(port));
+        }
+        let authorization = match bearer {
+            Some(token) => {
+                let mut value = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
+                value.set_sensitive(true);
+                Some(value)
+            }
+            None => None,
+        };
+        Some(Self {
+            host,
+            port: url.port_or_known_default()?,
+            authority: HeaderValue::from_str(&authority).ok()?,
+            origin: url.origin().ascii_serialization(),
+            authorization,
+            timeouts,
+            idle: Mutex::new(Vec::new()),
+            last_size: AtomicUsize::new(0),
+        })
+    }
+
+    /// The request's bytes: request line, headers, body. `None` for a body
+    /// that is not in memory (a stream), which reqwest must send.
+    pub(crate) fn message(&self, request: &reqwest::Request) -> Option<Vec<u8>> {
+        let body = match request.body() {
+            Some(body) => Some(body.as_bytes()?),
+            None => None,
+        };
+        let url = request.url();
+        let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+        let headers = request.headers();
+        let mut out = Vec::with_capacity(256 + body.map_or(0, <[u8]>::len));
+        out.extend_from_slice(request.method().as_str().as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(target.as_bytes());
+        out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
+        out.extend_from_slice(self.authority.as_bytes());
+        out.extend_from_slice(b"\r\n");
+        for (name, value) in headers {
+            header(&mut out, name.as_str(), value);
+        }
+        // The client's defaults, where the request has not set its own.
+        if !headers.contains_key(USER_AGENT) {
+            header(
+                &mut out,
+                "user-agent",
+                &HeaderValue::from_static(smartalex::USER_AGENT),
+            );
+        }
+        if let Some(auth) = &self.authorization
+            && !headers.contains_key(AUTHORIZATION)
+        {
+            header(&mut out, "authorization", auth);
+        }
+        let method = request.method();
+        if body.is_some()
+            || [
+                reqwest::Method::POST,
+                reqwest::Method::PUT,
+                reqwest::Method::PATCH,
+            ]
+            .contains(method)
+        {
+            out.extend_from_slice(b"content-length: ");
+            out.extend_from_slice(
+                itoa::Buffer::new()
+                    .format(body.map_or(0, <[u8]>::len))
+                    .as_bytes(),
+            );
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+        if let Some(body) = body {
+            out.extend_from_slice(body);
+        }
+        Some(out)
+    }
+
+    /// Send `message` and read the answer, `want(status)` of its body, within
+    /// the request timeout. `idempotent` requests are sent once more on a new
+    /// connection when a reused one turns out closed.
+    pub(crate) async fn send(
+        &self,
+        message: &[u8],
+        idempotent: bool,
+        want: impl Fn(u16) -> Want,
+    ) -> Result<Answer, CallError> {
+        let work = async {
+            loop {
+                let (mut stream, reused) = match self.take() {
+                    Some(stream) => (stream, true),
+                    None => (self.connect().await?, false),
+                };
+                match self.exchange(&mut stream, message, &want).await {
+                    Ok((answer, keep)) => {
+                        if keep {
+                            self.put(stream);
+                        }
+                        return Ok(answer);
+                    }
+                    Err(Failure::Closed(_)) if reused && idempotent => continue,
+                    Err(Failure::Closed(detail) | Failure::Broken(detail)) => {
+                        return Err(CallError::Transport(detail));
+                    }
+                    Err(Failure::TooLarge(limit)) => return Err(CallError::TooLarge { limit }),
+                }
+            }
+        };
+        tokio::time::timeout(self.timeouts.request, work)
+            .await
+            .unwrap_or(Err(CallError::Timeout { seconds: 0 }))
+    }
+
+    async fn connect(&self) -> Result<TcpStream, CallError> {
+        let connecting = TcpStream::connect((self.host.as_str(), self.port));
+        match tokio::time::timeout(self.timeouts.connect, connecting).await {
+            Err(_) => Err(CallError::Timeout { seconds: 0 }),
+            Ok(Err(_)) => Err(CallError::Unreachable {
+                origin: self.origin.clone(),
+            }),
+            Ok(Ok(stream)) => {
+                // As reqwest's client did: the request goes out in one write.
+                let _ = stream.set_nodelay(true);
+                Ok(stream)
+            }
+        }
+    }
+
+    /// An idle connection the gateway has not closed, if there is one.
+    fn take(&self) -> Option<TcpStream> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(stream) = idle.pop() {
+            // An open, quiet connection has nothing to read; end of stream,
+            // a reset or stray bytes all mean it cannot carry a request.
+            if matches!(stream.try_read(&mut [0u8; 1]), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+            {
+                return Some(stream);
+            }
+        }
+        None
+    }
+
+    fn put(&self, stream: TcpStream) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push(stream);
+        }
+    }
+
+    /// One request and its answer on `stream`; the flag says whether the
+    /// connection can carry another.
+    async fn exchange(
+        &self,
+        stream: &mut TcpStream,
+        message: &[u8],
+        want: &impl Fn(u16) -> Want,
+    ) -> Result<(Answer, bool), Failure> {
+        stream
+            .write_all(message)
+            .await
+            .map_err(|e| Failure::Closed(e.to_string()))?;
+        let hint = self.last_size.load(Ordering::Relaxed).clamp(4096, 1 << 20);
+        let mut buf = BytesMut::with_capacity(hint + 512);
+        let head = loop {
+            if let Some(head) = parse_head(&buf)? {
+                if (100..200).contains(&head.status) {
+                    if head.status == 101 {
+                        return Err(Failure::Broken("the gateway switched protocols".into()));
+                    }
+                    // An interim answer (100 Continue): the real one follows.
+                    buf.advance(head.len);
+                    continue;
+                }
+                break head;
+            }
+            if buf.len() >= MAX_HEAD {
+                return Err(Failure::Broken(format!(
+                    "the response head is over {} KiB",
+                    MAX_HEAD / 1024
+                )));
+            }
+            fill(stream, &mut buf, true).await?;
+        };
+        buf.advance(head.len);
+        let want = want(head.status);
+        let (body, complete) = match head.framing {
+            Framing::None => (Bytes::new(), true),
+            Framing::Length(n) => read_length(stream, buf, n, want).await?,
+            Framing::Chunked => read_chunked(stream, buf, want).await?,
+            Framing::Close => (read_to_end(stream, buf, want).await?, false),
+        };
+        self.last_size.store(body.len(), Ordering::Relaxed);
+        let answer = Answer {
+            status: head.status,
+            retry_after: head.retry_after,
+            body,
+        };
+        Ok((answer, complete && head.keep_alive))
+    }
+}
+
+fn header(out: &mut Vec<u8>, name: &str, value: &HeaderValue) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Whether a request may be sent twice: a retried GET changes nothing.
+pub(crate) fn idempotent(method: &reqwest::Method) -> bool {
+    use reqwest::Method;
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::PUT,
+        Method::DELETE,
+        Method::OPTIONS,
+    ]
+    .contains(method)
+}
+
+/// Read more of the answer into `buf`. At the start of the answer
+/// (`first`), an end of stream or a reset means the connection was closed.
+async fn fill(stream: &mut TcpStream, buf: &mut BytesMut, first: bool) -> Result<(), Failure> {
+    if buf.capacity() - buf.len() < 1024 {
+        buf.reserve(buf.len().max(8192));
+    }
+    let closed = first && buf.is_empty();
+    match stream.read_buf(buf).await {
+        Ok(0) if closed => Err(Failure::Closed(INCOMPLETE.into())),
+        Ok(0) => Err(Failure::Broken(INCOMPLETE.into())),
+        Ok(_) => Ok(()),
+        Err(e) if closed => Err(Failure::Closed(e.to_string())),
+        Err(e) => Err(Failure::Broken(e.to_string())),
+    }
+}
+
+/// hyper's words for an answer cut short, which reqwest reported.
+const INCOMPLETE: &str = "connection closed before message completed";
+
+/// How the body's end is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    None,
+    Length(usize),
+    Chunked,
+    /// Read until the gateway closes the connection.
+    Close,
+}
+
+#[derive(Debug)]
+struct Head {
+    len: usize,
+    status: u16,
+    framing: Framing,
+    keep_alive: bool,
+    retry_after: Option<u64>,
+}
+
+/// The response head at the start of `buf`, once all of it is there.
+fn parse_head(buf: &[u8]) -> Result<Option<Head>, Failure> {
+    if buf.is_empty() {
+        return Ok(None);
+    }
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    let len = match response.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(Failure::Broken(format!("invalid HTTP response: {e}"))),
+    };
+    let status = response.code.unwrap_or_default();
+    let mut length: Option<usize> = None;
+    let mut chunked = false;
+    let mut coded = false;
+    let mut close = response.version == Some(0);
+    let mut retry_after = None;
+    for h in response.headers.iter() {
+        let value = std::str::from_utf8(h.value).unwrap_or("").trim();
+        if h.name.eq_ignore_ascii_case("content-length") {
+            let n: usize = value
+                .parse()
+                .map_err(|_| Failure::Broken("invalid Content-Length".into()))?;
+            if length.is_some_and(|m| m != n) {
+                return Err(Failure::Broken("conflicting Content-Length".into()));
+            }
+            length = Some(n);
+        } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+            coded = true;
+            chunked = value
+                .rsplit(',')
+                .next()
+                .is_some_and(|last| last.trim().eq_ignore_ascii_case("chunked"));
+        } else if h.name.eq_ignore_ascii_case("connection") {
+            for token in value.split(',').map(str::trim) {
+                if token.eq_ignore_ascii_case("close") {
+                    close = true;
+                } else if token.eq_ignore_ascii_case("keep-alive") && response.version == Some(0) {
+                    close = false;
+                }
+            }
+        } else if h.name.eq_ignore_ascii_case(RETRY_AFTER.as_str()) {
+            retry_after = value.parse().ok();
+        }
+    }
+    let framing = if matches!(status, 204 | 304) || (100..200).contains(&status) {
+        Framing::None
+    } else if coded {
+        // Transfer-Encoding wins over Content-Length (RFC 9112, 6.3).
+        if chunked {
+            Framing::Chunked
+        } else {
+            Framing::Close
+        }
+    } else {
+        length.map_or(Framing::Close, Framing::Length)
+    };
+    Ok(Some(Head {
+        len,
+        status,
+        framing,
+        keep_alive: !close,
+        retry_after,
+    }))
+}
+
+/// A body of `n` bytes, `buf` holding its first bytes. The flag says
+/// whether exactly the body was read (the connection can be reused).
+async fn read_length(
+    stream: &mut TcpStream,
+    mut buf: BytesMut,
+    n: usize,
+    want: Want,
+) -> Result<(Bytes, bool), Failure> {
+    let (take, whole) = match want {
+        Want::All(limit) if n > limit => return Err(Failure::TooLarge(limit)),
+        Want::All(_) => (n, true),
+        Want::Prefix(most) => (n.min(most), n <= most),
+    };
+    if buf.capacity() < take {
+        buf.reserve(take - buf.len());
+    }
+    while buf.len() < take {
+        fill(stream, &mut buf, false).await?;
+    }
+    let exact = buf.len() == n;
+    buf.truncate(take);
+    Ok((buf.freeze(), whole && exact))
+}
+
+/// A chunked body; `buf` holds what came after the head.
+async fn read_chunked(
+    stream: &mut TcpStream,
+    mut buf: BytesMut,
+    want: Want,
+) -> Result<(Bytes, bool), Failure> {
+    let (limit, prefix) = match want {
+        Want::All(limit) => (limit, false),
+        Want::Prefix(most) => (most, true),
+    };
+    let mut body = BytesMut::new();
+    loop {
+        let (used, size) = loop {
+            match httparse::parse_chunk_size(&buf) {
+                Ok(httparse::Status::Complete((used, size))) => break (used, size),
+                Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => {
+                    fill(stream, &mut buf, false).await?;
+                }
+                _ => return Err(Failure::Broken("invalid chunk size line".into())),
+            }
+        };
+        buf.advance(used);
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
+        if size == 0 {
+            break;
+        }
+        if size > limit - body.len() {
+            if !prefix {
+                return Err(Failure::TooLarge(limit));
+            }
+            let room = limit - body.len();
+            while buf.len() < room {
+                fill(stream, &mut buf, false).await?;
+            }
+            body.extend_from_slice(&buf[..room]);
+            return Ok((body.freeze(), false));
+        }
+        while buf.len() < size + 2 {
+            fill(stream, &mut buf, false).await?;
+        }
+        if &buf[size..size + 2] != b"\r\n" {
+            return Err(Failure::Broken("invalid chunk".into()));
+        }
+        body.extend_from_slice(&buf[..size]);
+        buf.advance(size + 2);
+    }
+    // Trailer fields, if any, then the empty line.
+    loop {
+        match buf.windows(2).position(|w| w == b"\r\n") {
+            Some(0) => {
+                buf.advance(2);
+                break;
+            }
+            Some(end) => buf.advance(end + 2),
+            None if buf.len() < MAX_HEAD => fill(stream, &mut buf, false).await?,
+            None => return Err(Failure::Broken("invalid chunk trailer".into())),
+        }
+    }
+    Ok((body.freeze(), buf.is_empty()))
+}
+
+/// A body that ends when the gateway closes the connection.
+async fn read_to_end(
+    stream: &mut TcpStream,
+    mut buf: BytesMut,
+    want: Want,
+) -> Result<Bytes, Failure> {
+    let (limit, prefix) = match want {
+        Want::All(limit) => (limit, false),
+        Want::Prefix(most) => (most, true),
+    };
+    loop {
+        if buf.len() > limit {
+            if !prefix {
+                return Err(Failure::TooLarge(limit));
+            }
+            buf.truncate(limit);
+            return Ok(buf.freeze());
+        }
+        if buf.capacity() - buf.len() < 1024 {
+            buf.reserve(buf.len().max(8192));
+        }
+        match stream.read_buf(&mut buf).await {
+            Ok(0) => return Ok(buf.freeze()),
+            Ok(_) => {}
+            Err(e) => return Err(Failure::Broken(e.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::collections::VecDeque;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+
+    /// A loopback gateway that answers each request it reads with the next
+    /// canned bytes, closing the connection after those marked so (and
+    /// answering nothing once they run out), and keeps every request it read.
+    pub(crate) struct Canned {
+        pub url: String,
+        pub seen: Arc<Mutex<Vec<Vec<u8>>>>,
+        pub accepted: Arc<AtomicUsize>,
+    }
+
+    pub(crate) async fn canned(answers: Vec<(Vec<u8>, bool)>) -> Canned {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let answers = Arc::new(Mutex::new(VecDeque::from(answers)));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let (s, a) = (seen.clone(), accepted.clone());
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                a.fetch_add(1, Ordering::SeqCst);
+                let (answers, seen) = (answers.clone(), s.clone());
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    loop {
+                        let Some(request) = read_request(&mut conn, &mut buf).await else {
+                            return;
+                        };
+                        seen.lock().unwrap().push(request);
+                        let next = answers.lock().unwrap().pop_front();
+                        let Some((bytes, close)) = next else {
+                            // Nothing left to say: hold the connection, silent.
+                            return std::future::pending().await;
+                        };
+                        if conn.write_all(&bytes).await.is_err() || close {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Canned {
+            url,
+            seen,
+            accepted,
+        }
+    }
+
+    /// One request (head and `Content-Length` body) off `conn`.
+    async fn read_request(conn: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>> {
+        loop {
+            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length: "))
+                    .map_or(0, |n| n.trim().parse().unwrap());
+                if buf.len() >= end + 4 + length {
+                    return Some(buf.drain(..end + 4 + length).collect());
+                }
+            }
+            let mut chunk = [0u8; 4096];
+            match conn.read(&mut chunk).await {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+
+    pub(crate) fn ok(body: &str) -> (Vec<u8>, bool) {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        ([head.as_bytes(), body.as_bytes()].concat(), false)
+    }
+
+    fn plain(url: &str) -> Plain {
+        let timeouts = Timeouts {
+            connect: Duration::from_secs(2),
+            request: Duration::from_millis(500),
+        };
+        Plain::direct(url, Some("sa_test_abcdefgh1234"), timeouts).unwrap()
+    }
+
+    fn get(plain: &Plain) -> Vec<u8> {
+        let http = smartalex::http_client().build().unwrap();
+        let request = http
+            .get(format!("{}/contacts?page=2", plain.origin))
+            .build()
+            .unwrap();
+        plain.message(&request).unwrap()
+    }
+
+    async fn call(plain: &Plain, message: &[u8], idempotent: bool) -> Result<Answer, CallError> {
+        plain.send(message, idempotent, |_| Want::All(1024)).await
+    }
+
+    #[tokio::test]
+    async fn every_framing_reads_the_body_and_keeps_the_connection_when_it_can() {
+        let chunked = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n3;x=y\r\n1}\n\r\n0\r\nx-trailer: 1\r\n\r\n".to_vec();
+        let gw = canned(vec![
+            ok("{\"n\":1}"),
+            (chunked, false),
+            (
+                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n".to_vec(),
+                false,
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{}".to_vec(),
+                true,
+            ),
+            (
+                b"HTTP/1.0 503 Busy\r\nretry-after: 9\r\n\r\nno length".to_vec(),
+                true,
+            ),
+            ok("[]"),
+        ])
+        .await;
+        let plain = plain(&gw.url);
+        let message = get(&plain);
+        let bodies: Vec<(u16, Bytes)> = {
+            let mut v = Vec::new();
+            for _ in 0..6 {
+                let a = call(&plain, &message, true).await.unwrap();
+                v.push((a.status, a.body));
+            }
+            v
+        };
+        assert_eq!(
+            bodies,
+            [
+                (200, Bytes::from_static(b"{\"n\":1}")),
+                (200, Bytes::from_static(b"{\"a\":1}\n")),
+                (204, Bytes::new()),
+                (200, Bytes::from_static(b"{}")),
+                (503, Bytes::from_static(b"no length")),
+                (200, Bytes::from_static(b"[]")),
+            ]
+        );
+        // One connection for the first four; `connection: close` and the
+        // close-delimited body each end one.
+        assert_eq!(gw.accepted.load(Ordering::SeqCst), 3);
+        let first = String::from_utf8(gw.seen.lock().unwrap()[0].clone()).unwrap();
+        let host = gw.url.trim_start_matches("http://");
+        assert!(
+            first.starts_with(&format!(
+                "GET /contacts?page=2 HTTP/1.1\r\nhost: {host}\r\n"
+            )),
+            "{first}"
+        );
+        assert!(
+            first.contains("\r\nauthorization: Bearer sa_test_abcdefgh1234\r\n"),
+            "{first}"
+        );
+        assert!(first.contains(&format!("\r\nuser-agent: {}\r\n", smartalex::USER_AGENT)));
+        assert!(!format!("{plain:?}").contains("sa_test"), "{plain:?}");
+    }
+
+    #[tokio::test]
+    async fn a_body_past_the_bound_is_refused_or_cut() {
+        let big = "x".repeat(2000);
+        let chunked = format!(
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n7d0\r\n{big}\r\n0\r\n\r\n"
+        );
+        let gw = canned(vec![
+            ok(&big),
+            (chunked.clone().into_bytes(), false),
+            ok(&big),
+            (chunked.into_bytes(), false),
+        ])
+        .await;
+        let plain = plain(&gw.url);
+        let message = get(&plain);
+        for _ in 0..2 {
+            let e = call(&plain, &message, true).await.unwrap_err();
+            assert!(matches!(e, CallError::TooLarge { limit: 1024 }), "{e:?}");
+        }
+        for _ in 0..2 {
+            let a = plain
+                .send(&message, true, |_| Want::Prefix(100))
+                .await
+                .unwrap();
+            assert_eq!(a.body, big.as_bytes()[..100]);
+        }
+        // A cut answer leaves its connection unusable: each call opened one.
+        assert_eq!(gw.accepted.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn a_connection_the_gateway_closed_is_not_used_and_a_get_is_sent_again() {
+        // The first answer, then the gateway drops the connection without a
+        // word while the client holds it idle.
+        let gw = canned(vec![
+            (ok("{}").0, true),
+            ok("{\"again\":1}"),
+            // Read, then closed without an answer: a GET goes again.
+            (Vec::new(), true),
+            ok("{\"third\":1}"),
+            (Vec::new(), true),
+        ])
+        .await;
+        let plain = plain(&gw.url);
+        let message = get(&plain);
+        call(&plain, &message, true).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let again = call(&plain, &message, true).await.unwrap();
+        assert_eq!(again.body, &b"{\"again\":1}"[..]);
+        let third = call(&plain, &message, true).await.unwrap();
+        assert_eq!(third.body, &b"{\"third\":1}"[..]);
+        // A request that must not be sent twice reports the closed connection.
+        let post = call(&plain, &message, false).await.unwrap_err();
+        assert!(
+            matches!(&post, CallError::Transport(d) if d == INCOMPLETE),
+            "{post:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn garbage_silence_and_a_closed_port_each_say_what_happened() {
+        let gw = canned(vec![(b"HELLO THERE\r\n\r\n".to_vec(), true)]).await;
+        let plain_gw = plain(&gw.url);
+        let e = call(&plain_gw, &get(&plain_gw), true).await.unwrap_err();
+        assert!(
+            matches!(&e, CallError::Transport(d) if d.starts_with("invalid HTTP response")),
+            "{e:?}"
+        );
+
+        // Accepts, reads, never answers.
+        let silent = canned(Vec::new()).await;
+        let plain_silent = plain(&silent.url);
+        let started = std::time::Instant::now();
+        let e = call(&plain_silent, &get(&plain_silent), true)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, CallError::Timeout { .. }), "{e:?}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let plain_closed = plain(&format!("http://{closed}"));
+        let e = call(&plain_closed, &get(&plain_closed), true)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, CallError::Unreachable { origin } if *origin == format!("http://{closed}")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn only_plain_http_without_credentials_in_the_url_is_taken() {
+        let t = Timeouts::default();
+        assert!(Plain::direct("http://127.0.0.1:8080", None, t).is_some());
+        assert!(Plain::direct("http://[::1]:8080/v1", None, t).is_some());
+        assert!(Plain::direct("http://localhost", None, t).is_some());
+        assert!(Plain::direct("https://api.smartalex.io/v1", None, t).is_none());
+        assert!(Plain::direct("http://user:pw@127.0.0.1:8080", None, t).is_none());
+        assert!(Plain::direct("not a url", None, t).is_none());
+        let v6 = Plain::direct("http://[::1]:8080/v1", None, t).unwrap();
+        assert_eq!(
+            (v6.host.as_str(), v6.port, v6.authority.to_str().unwrap()),
+            ("::1", 8080, "[::1]:8080")
+        );
+        let default_port = Plain::direct("http://localhost/", None, t).unwrap();
+        assert_eq!(
+            (default_port.port, default_port.authority.to_str().unwrap()),
+            (80, "localhost")
+        );
+    }
+}
