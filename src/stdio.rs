@@ -29,11 +29,15 @@
 //! block in the pipe — backpressure, not loss. Answers wait in a queue of at
 //! most [`OUT_QUEUE`] messages for stdout.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rmcp::RoleServer;
-use rmcp::model::{ClientNotification, ClientRequest, JsonRpcMessage, JsonRpcRequest, RequestId};
+use rmcp::model::{
+    CallToolRequest, ClientNotification, ClientRequest, JsonRpcMessage, JsonRpcRequest,
+    JsonRpcVersion2_0, RequestId,
+};
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use serde_json::{Value, json};
@@ -274,15 +278,21 @@ fn parse(line: &[u8]) -> Result<RxJsonRpcMessage<RoleServer>, serde_json::Error>
 }
 
 /// `line` read straight as a request, if rmcp would take it as one.
+///
+/// rmcp's `ClientRequest` is an untagged union of 22 request types: reading
+/// one means buffering the message and trying each type in turn, and
+/// `tools/call` is the fourteenth. A `tools/call` line is read as that type
+/// alone (what any type before it would have said is "wrong method"); if it
+/// does not read, the union decides as before.
 fn as_request(line: &[u8]) -> Option<JsonRpcRequest<ClientRequest>> {
     /// Which members the message has, whatever their values (`null` too,
-    /// as rmcp counts them).
+    /// as rmcp counts them), and its method when that is a string.
     #[derive(serde::Deserialize)]
-    struct Members {
+    struct Members<'a> {
         #[serde(default, deserialize_with = "present")]
         id: bool,
-        #[serde(default, deserialize_with = "present")]
-        method: bool,
+        #[serde(default, borrow, deserialize_with = "named")]
+        method: Option<Option<Cow<'a, str>>>,
         #[serde(default, deserialize_with = "present")]
         result: bool,
         #[serde(default, deserialize_with = "present")]
@@ -291,15 +301,32 @@ fn as_request(line: &[u8]) -> Option<JsonRpcRequest<ClientRequest>> {
     fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         <serde::de::IgnoredAny as serde::Deserialize>::deserialize(d).map(|_| true)
     }
-    match serde_json::from_slice(line) {
-        Ok(Members {
-            id: true,
-            method: true,
-            result: false,
-            error: false,
-        }) => serde_json::from_slice(line).ok(),
-        _ => None,
+    fn named<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<Cow<'de, str>>>, D::Error> {
+        <Option<Cow<'de, str>> as serde::Deserialize>::deserialize(d).map(Some)
     }
+    /// The members of a request that are not the request itself.
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        jsonrpc: JsonRpcVersion2_0,
+        id: RequestId,
+    }
+    let members: Members<'_> = serde_json::from_slice(line).ok()?;
+    if !members.id || members.method.is_none() || members.result || members.error {
+        return None;
+    }
+    if members.method == Some(Some(Cow::Borrowed("tools/call")))
+        && let Ok(Envelope { jsonrpc, id }) = serde_json::from_slice(line)
+        && let Ok(call) = serde_json::from_slice::<CallToolRequest>(line)
+    {
+        return Some(JsonRpcRequest {
+            jsonrpc,
+            id,
+            request: ClientRequest::CallToolRequest(call),
+        });
+    }
+    serde_json::from_slice(line).ok()
 }
 
 fn error(id: Value, code: i64, message: String) -> Value {
@@ -491,6 +518,10 @@ mod tests {
             r#"{"jsonrpc":"2.0","id":5,"method":"resources/read","params":{"uri":"smartalex://platform/status"}}"#,
             r#"{"jsonrpc":"2.0","id":6,"method":"prompts/get","params":{"name":"p","arguments":{"a":"b"}}}"#,
             r#"{"jsonrpc":"2.0","id":7,"method":"no/such/method","params":{}}"#,
+            r#"{"jsonrpc":"2.0","id":21,"method":"tools\/call","extra":[1],"params":{"name":"x","arguments":{"big":18446744073709551615,"neg":-9223372036854775808,"e":1e300,"dup":1,"dup":2},"task":{"ttl":5},"_meta":{"progressToken":"t","k":{"x":1}}}}"#,
+            r#"{"jsonrpc":"2.0","id":22,"method":"tools/call","params":{"name":5}}"#,
+            r#"{"jsonrpc":"2.0","id":23,"method":"tools/call","params":{"name":"x","arguments":[1]}}"#,
+            r#"{"jsonrpc":"2.0","id":24,"method":"tools/call"}"#,
             r#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"arguments":{}}}"#,
             r#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"x"},"result":null}"#,
             r#"{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"x"},"error":{}}"#,
@@ -509,10 +540,11 @@ mod tests {
             r#""just a string""#,
             r#"{"jsonrpc":"2.0","id":20,"method":"ping""#,
         ];
-        // The first ten read as requests both ways (an unknown method and a
-        // call without a name too), and are read the short way.
+        // The first fourteen read as requests both ways (an unknown method,
+        // calls without a name or with one of the wrong type too), and are
+        // read the short way.
         for (n, line) in lines.iter().enumerate() {
-            assert_eq!(as_request(line.as_bytes()).is_some(), n < 10, "{line}");
+            assert_eq!(as_request(line.as_bytes()).is_some(), n < 14, "{line}");
             let ours = parse(line.as_bytes());
             let rmcp = serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(line.as_bytes());
             match (ours, rmcp) {
