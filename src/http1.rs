@@ -409,8 +409,11 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, Failure> {
         let value = std::str::from_utf8(h.value).unwrap_or("").trim();
         if h.name.eq_ignore_ascii_case("content-length") {
             let n: usize = value
-                .parse()
-                .map_err(|_| Failure::Broken("invalid Content-Length".into()))?;
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| value.parse().ok())
+                .flatten()
+                .ok_or_else(|| Failure::Broken("invalid Content-Length".into()))?;
             if length.is_some_and(|m| m != n) {
                 return Err(Failure::Broken("conflicting Content-Length".into()));
             }
@@ -436,7 +439,12 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, Failure> {
     let framing = if matches!(status, 204 | 304) || (100..200).contains(&status) {
         Framing::None
     } else if coded {
-        // Transfer-Encoding wins over Content-Length (RFC 9112, 6.3).
+        // Transfer-Encoding wins over Content-Length (RFC 9112, 6.3), and
+        // a message with both may be a smuggling attempt: its connection
+        // is not used again.
+        if length.is_some() {
+            close = true;
+        }
         if chunked {
             Framing::Chunked
         } else {
@@ -827,6 +835,44 @@ pub(crate) mod tests {
             matches!(&e, CallError::Unreachable { origin } if *origin == format!("http://{closed}")),
             "{e:?}"
         );
+    }
+
+    #[test]
+    fn a_head_is_read_strictly() {
+        let head =
+            |text: &str| parse_head(text.as_bytes()).map(|h| h.map(|h| (h.framing, h.keep_alive)));
+        let broken = |text: &str| matches!(head(text), Err(Failure::Broken(_)));
+        assert!(broken("HTTP/1.1 200 OK\r\ncontent-length: +5\r\n\r\n"));
+        assert!(broken(
+            "HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length: 6\r\n\r\n"
+        ));
+        assert!(broken("HTTP/1.1 200 OK\r\ncontent-length: 5 5\r\n\r\n"));
+        assert!(matches!(
+            head("HTTP/1.1 200 OK\r\ncontent-length: 5\r\ncontent-length: 5\r\n\r\n"),
+            Ok(Some((Framing::Length(5), true)))
+        ));
+        // Both framings: chunked wins, and the connection is not reused.
+        assert!(matches!(
+            head("HTTP/1.1 200 OK\r\ncontent-length: 5\r\ntransfer-encoding: chunked\r\n\r\n"),
+            Ok(Some((Framing::Chunked, false)))
+        ));
+        assert!(matches!(
+            head("HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\n\r\n"),
+            Ok(Some((Framing::Close, true)))
+        ));
+        assert!(matches!(
+            head("HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ncontent-length: 0\r\n\r\n"),
+            Ok(Some((Framing::Length(0), true)))
+        ));
+        assert!(matches!(
+            head("HTTP/1.0 200 OK\r\ncontent-length: 0\r\n\r\n"),
+            Ok(Some((_, false)))
+        ));
+        assert!(matches!(
+            head("HTTP/1.1 304 Not Modified\r\ncontent-length: 9\r\n\r\n"),
+            Ok(Some((Framing::None, true)))
+        ));
+        assert!(matches!(head("HTTP/1.1 200 OK\r\ncontent-len"), Ok(None)));
     }
 
     #[test]
