@@ -26,6 +26,7 @@
 use std::fmt;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER, USER_AGENT};
@@ -44,6 +45,9 @@ const MAX_HEADERS: usize = 100;
 /// The most idle connections kept (cloud mode serves many callers at once).
 const MAX_IDLE: usize = 64;
 
+/// How long an idle connection is kept, as reqwest's pool keeps one.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
 /// Environment variables that route plain-HTTP requests through a proxy in
 /// reqwest; with any of them set, reqwest keeps the call.
 const PROXY_VARS: [&str; 4] = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
@@ -58,7 +62,10 @@ pub(crate) struct Plain {
     origin: String,
     authorization: Option<HeaderValue>,
     timeouts: Timeouts,
-    idle: Mutex<Vec<TcpStream>>,
+    /// Idle connections, oldest first, with when each fell idle.
+    idle: Mutex<Vec<(TcpStream, Instant)>>,
+    /// How long a connection may sit idle before it is closed.
+    idle_timeout: Duration,
     /// The last answer's size, so the next read buffer fits it at once.
     last_size: AtomicUsize,
 }
@@ -145,6 +152,7 @@ impl Plain {
             authorization,
             timeouts,
             idle: Mutex::new(Vec::new()),
+            idle_timeout: IDLE_TIMEOUT,
             last_size: AtomicUsize::new(0),
         })
     }
@@ -258,22 +266,31 @@ impl Plain {
 
     /// An idle connection the gateway has not closed, if there is one.
     fn take(&self) -> Option<TcpStream> {
+        let now = Instant::now();
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        while let Some(stream) = idle.pop() {
+        while let Some((stream, since)) = idle.pop() {
             // An open, quiet connection has nothing to read; end of stream,
             // a reset or stray bytes all mean it cannot carry a request.
-            if matches!(stream.try_read(&mut [0u8; 1]), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
-            {
+            let quiet = matches!(stream.try_read(&mut [0u8; 1]), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
+            if quiet && now.duration_since(since) < self.idle_timeout {
                 return Some(stream);
             }
         }
         None
     }
 
+    /// Keep `stream` for the next call. The idle list is oldest first (a
+    /// call takes the newest), so connections idle too long are at its front.
     fn put(&self, stream: TcpStream) {
+        let now = Instant::now();
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let expired = idle
+            .iter()
+            .take_while(|(_, since)| now.duration_since(*since) >= self.idle_timeout)
+            .count();
+        idle.drain(..expired);
         if idle.len() < MAX_IDLE {
-            idle.push(stream);
+            idle.push((stream, now));
         }
     }
 
@@ -801,6 +818,21 @@ pub(crate) mod tests {
             matches!(&post, CallError::Transport(d) if d == INCOMPLETE),
             "{post:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_connection_idle_too_long_is_closed_not_used() {
+        let gw = canned(vec![ok("{}"), ok("{}"), ok("{}")]).await;
+        let mut plain = plain(&gw.url);
+        plain.idle_timeout = Duration::from_millis(100);
+        let message = get(&plain);
+        call(&plain, &message, true).await.unwrap();
+        call(&plain, &message, true).await.unwrap();
+        assert_eq!(gw.accepted.load(Ordering::SeqCst), 1);
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        call(&plain, &message, true).await.unwrap();
+        assert_eq!(gw.accepted.load(Ordering::SeqCst), 2);
+        assert_eq!(plain.idle.lock().unwrap().len(), 1);
     }
 
     #[tokio::test]
