@@ -9,6 +9,12 @@
 //! decide is every way a call can fail, as a typed [`CallError`] keeping
 //! the status, the gateway's `error` text and `Retry-After`, so the message
 //! at the edge can be exact.
+//!
+//! A request is built with reqwest's builder either way, so the generated
+//! code has one form; it goes out over [`crate::http1`]'s plain connection
+//! where the gateway allows one, and through reqwest and the SDK's hooks
+//! otherwise. Both hand the same three things to [`sort`], which alone
+//! decides what the tool answers.
 
 use std::sync::OnceLock;
 
