@@ -133,11 +133,7 @@ pub(crate) async fn send(
     {
         let answer = plain
             .send(&message, idempotent(request.method()), |status| {
-                if status == success || documented.contains(&status) {
-                    Want::All(crate::MAX_RESPONSE_BYTES)
-                } else {
-                    Want::Prefix(MAX_ERROR_BODY)
-                }
+                wanted(status, success, documented)
             })
             .await?;
         return sort(
@@ -168,20 +164,32 @@ async fn send_reqwest(
         .map_err(|e| transport(&e))?;
     let status = response.status().as_u16();
     let header_retry = retry_after(response.headers());
-    let body = if status == success || documented.contains(&status) {
-        response.bytes().await.map_err(|e| transport(&e))?
-    } else {
-        // A status the spec does not list: its first bytes describe it.
-        let mut body = Vec::new();
-        while body.len() < MAX_ERROR_BODY {
-            match response.chunk().await.map_err(|e| transport(&e))? {
-                Some(chunk) => body.extend_from_slice(&chunk),
-                None => break,
+    let body = match wanted(status, success, documented) {
+        // The SDK's hook bounds the whole body.
+        Want::All(_) => response.bytes().await.map_err(|e| transport(&e))?,
+        Want::Prefix(most) => {
+            let mut body = Vec::new();
+            while body.len() < most {
+                match response.chunk().await.map_err(|e| transport(&e))? {
+                    Some(chunk) => body.extend_from_slice(&chunk),
+                    None => break,
+                }
             }
+            Bytes::from(body)
         }
-        Bytes::from(body)
     };
     sort(status, header_retry, body, success, documented)
+}
+
+/// How much of an answer with `status` is read: all of a status the spec
+/// lists (up to the bound on any answer), and of any other status only the
+/// first bytes, which describe it.
+fn wanted(status: u16, success: u16, documented: &[u16]) -> Want {
+    if status == success || documented.contains(&status) {
+        Want::All(crate::MAX_RESPONSE_BYTES)
+    } else {
+        Want::Prefix(MAX_ERROR_BODY)
+    }
 }
 
 /// The answer `status`, `body` as the tool sees it.

@@ -97,6 +97,17 @@ pub(crate) enum Want {
     Prefix(usize),
 }
 
+impl Want {
+    /// The most bytes read, and whether more than that fails the call
+    /// (rather than cutting the body short).
+    fn bound(self) -> (usize, bool) {
+        match self {
+            Want::All(limit) => (limit, true),
+            Want::Prefix(most) => (most, false),
+        }
+    }
+}
+
 /// Why one exchange on one connection failed.
 #[derive(Debug)]
 enum Failure {
@@ -137,11 +148,7 @@ impl Plain {
             authority.push_str(itoa::Buffer::new().format(port));
         }
         let authorization = match bearer {
-            Some(token) => {
-                let mut value = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
-                value.set_sensitive(true);
-                Some(value)
-            }
+            Some(token) => Some(smartalex::authorization(token)?),
             None => None,
         };
         Some(Self {
@@ -487,20 +494,20 @@ async fn read_length(
     n: usize,
     want: Want,
 ) -> Result<(Bytes, bool), Failure> {
-    let (take, whole) = match want {
-        Want::All(limit) if n > limit => return Err(Failure::TooLarge(limit)),
-        Want::All(_) => (n, true),
-        Want::Prefix(most) => (n.min(most), n <= most),
-    };
+    let (limit, strict) = want.bound();
+    if strict && n > limit {
+        return Err(Failure::TooLarge(limit));
+    }
+    let take = n.min(limit);
     if buf.capacity() < take {
         buf.reserve(take - buf.len());
     }
     while buf.len() < take {
         fill(stream, &mut buf, false).await?;
     }
-    let exact = buf.len() == n;
+    let exact = take == n && buf.len() == n;
     buf.truncate(take);
-    Ok((buf.freeze(), whole && exact))
+    Ok((buf.freeze(), exact))
 }
 
 /// A chunked body; `buf` holds what came after the head.
@@ -509,10 +516,7 @@ async fn read_chunked(
     mut buf: BytesMut,
     want: Want,
 ) -> Result<(Bytes, bool), Failure> {
-    let (limit, prefix) = match want {
-        Want::All(limit) => (limit, false),
-        Want::Prefix(most) => (most, true),
-    };
+    let (limit, strict) = want.bound();
     let mut body = BytesMut::new();
     loop {
         let (used, size) = loop {
@@ -530,7 +534,7 @@ async fn read_chunked(
             break;
         }
         if size > limit - body.len() {
-            if !prefix {
+            if strict {
                 return Err(Failure::TooLarge(limit));
             }
             let room = limit - body.len();
@@ -570,13 +574,10 @@ async fn read_to_end(
     mut buf: BytesMut,
     want: Want,
 ) -> Result<Bytes, Failure> {
-    let (limit, prefix) = match want {
-        Want::All(limit) => (limit, false),
-        Want::Prefix(most) => (most, true),
-    };
+    let (limit, strict) = want.bound();
     loop {
         if buf.len() > limit {
-            if !prefix {
+            if strict {
                 return Err(Failure::TooLarge(limit));
             }
             buf.truncate(limit);
@@ -597,8 +598,6 @@ async fn read_to_end(
 pub(crate) mod tests {
     use std::collections::VecDeque;
     use std::sync::Arc;
-    use std::time::Duration;
-
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
 

@@ -264,8 +264,8 @@ fn id_in_prefix(prefix: &[u8]) -> Value {
 /// `Content`, checking its members through two flattened views of that
 /// buffer, and only then reading the request out of it again; on the line
 /// of every tool call that was 6% of a 25-contact call's CPU in a profile,
-/// more than checking the answer's phone numbers. Here one pass without an
-/// allocation reads which members the message has, and a message rmcp would
+/// more than checking the answer's phone numbers. Here one pass reads which
+/// members the message has (allocating only for a method with escapes), and a message rmcp would
 /// take as a request (`id` and `method`, neither `result` nor `error`) is
 /// read straight as one. Anything else, and a request that does not read,
 /// goes through rmcp's own reader, so what it accepts and every error it

@@ -135,6 +135,15 @@ impl Default for Timeouts {
 /// The `User-Agent` every request to the gateway carries.
 pub const USER_AGENT: &str = concat!("smartalex/", env!("CARGO_PKG_VERSION"));
 
+/// The `Authorization` value that presents `token` (an API key or an
+/// access token) as a bearer credential, marked sensitive so that no
+/// `Debug` of a request shows it; `None` if it cannot be a header value.
+pub fn authorization(token: &str) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}")).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
 /// A client for the gateway at `base_url`, sending `key` as a bearer token.
 ///
 /// `key` may be `None` (the gateway then answers 401 to everything but
@@ -164,12 +173,9 @@ fn connect_bearer(
     timeouts: Timeouts,
 ) -> Result<Client, reqwest::Error> {
     let mut headers = HeaderMap::new();
-    if let Some(token) = token {
-        // Keys and tokens are checked to be visible ASCII, so this cannot fail.
-        if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {token}")) {
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
-        }
+    // Keys and tokens are checked to be visible ASCII, so this is `Some`.
+    if let Some(value) = token.and_then(authorization) {
+        headers.insert(AUTHORIZATION, value);
     }
     let mut builder = crate::tls::http_client()
         .default_headers(headers)

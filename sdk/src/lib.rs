@@ -6,8 +6,8 @@ mod limit;
 mod tls;
 
 pub use auth::{
-    AccessToken, ApiKey, KeyError, LIVE_PREFIX, TEST_PREFIX, Timeouts, USER_AGENT, connect,
-    connect_with_token,
+    AccessToken, ApiKey, KeyError, LIVE_PREFIX, TEST_PREFIX, Timeouts, USER_AGENT, authorization,
+    connect, connect_with_token,
 };
 pub use client::{ByteStream, Client, ClientInfo, DEFAULT_BASE_URL, Error, ResponseValue, types};
 pub use limit::{MAX_RESPONSE_BYTES, is_too_large};
