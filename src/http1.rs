@@ -819,6 +819,23 @@ pub(crate) mod tests {
         );
     }
 
+    /// The credential goes to the configured gateway and nowhere else: a
+    /// redirect is an answer like any other, never followed.
+    #[tokio::test]
+    async fn a_redirect_is_not_followed_so_the_key_goes_nowhere_else() {
+        let elsewhere = canned(vec![ok("{}")]).await;
+        let redirect = format!(
+            "HTTP/1.1 302 Found\r\nlocation: {}/steal\r\ncontent-length: 0\r\n\r\n",
+            elsewhere.url
+        );
+        let gw = canned(vec![(redirect.into_bytes(), false)]).await;
+        let plain = plain(&gw.url);
+        let answer = call(&plain, &get(&plain), true).await.unwrap();
+        assert_eq!((answer.status, answer.body.len()), (302, 0));
+        assert_eq!(gw.seen.lock().unwrap().len(), 1);
+        assert_eq!(elsewhere.accepted.load(Ordering::SeqCst), 0);
+    }
+
     #[tokio::test]
     async fn a_connection_idle_too_long_is_closed_not_used() {
         let gw = canned(vec![ok("{}"), ok("{}"), ok("{}")]).await;
