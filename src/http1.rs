@@ -533,25 +533,32 @@ async fn read_chunked(
         if size == 0 {
             break;
         }
-        if size > limit - body.len() {
-            if strict {
-                return Err(Failure::TooLarge(limit));
-            }
-            let room = limit - body.len();
-            while buf.len() < room {
+        let room = limit - body.len();
+        if size > room && strict {
+            return Err(Failure::TooLarge(limit));
+        }
+        // The chunk's bytes go into the body as they arrive, so what is
+        // held is the body and one read, however large the chunk says it is.
+        let mut left = size.min(room);
+        while left > 0 {
+            if buf.is_empty() {
                 fill(stream, &mut buf, false).await?;
             }
-            body.extend_from_slice(&buf[..room]);
+            let n = left.min(buf.len());
+            body.extend_from_slice(&buf[..n]);
+            buf.advance(n);
+            left -= n;
+        }
+        if size > room {
             return Ok((body.freeze(), false));
         }
-        while buf.len() < size + 2 {
+        while buf.len() < 2 {
             fill(stream, &mut buf, false).await?;
         }
-        if &buf[size..size + 2] != b"\r\n" {
+        if &buf[..2] != b"\r\n" {
             return Err(Failure::Broken("invalid chunk".into()));
         }
-        body.extend_from_slice(&buf[..size]);
-        buf.advance(size + 2);
+        buf.advance(2);
     }
     // Trailer fields, if any, then the empty line.
     loop {
@@ -788,6 +795,35 @@ pub(crate) mod tests {
         }
         // A cut answer leaves its connection unusable: each call opened one.
         assert_eq!(gw.accepted.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn chunks_longer_than_a_read_are_taken_as_they_arrive() {
+        // Three chunks of 100 KB, each many reads long, and one cut short
+        // by the prefix bound half-way through a chunk.
+        let parts: Vec<String> = (0..3u8)
+            .map(|n| char::from(b'a' + n).to_string().repeat(100_000))
+            .collect();
+        let mut chunked = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+        for part in &parts {
+            chunked.extend(format!("{:x}\r\n{part}\r\n", part.len()).bytes());
+        }
+        chunked.extend(b"0\r\n\r\n");
+        let gw = canned(vec![(chunked.clone(), false), (chunked, false)]).await;
+        let plain = plain(&gw.url);
+        let message = get(&plain);
+        let whole = plain
+            .send(&message, true, |_| Want::All(1 << 20))
+            .await
+            .unwrap();
+        assert_eq!(whole.body, parts.concat().as_bytes());
+        let cut = plain
+            .send(&message, true, |_| Want::Prefix(150_000))
+            .await
+            .unwrap();
+        assert_eq!(cut.body, parts.concat().as_bytes()[..150_000]);
+        // The whole answer was read exactly, so its connection was reused.
+        assert_eq!(gw.accepted.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
