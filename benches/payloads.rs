@@ -402,14 +402,7 @@ impl Stdio_ {
     }
 
     fn spawn_binary(binary: &str, gateway: SocketAddr) -> Self {
-        let mut server = match pinned_cpu() {
-            Some(cpu) => {
-                let mut taskset = Command::new("taskset");
-                taskset.args(["-c", &cpu.to_string(), binary]);
-                taskset
-            }
-            None => Command::new(binary),
-        };
+        let mut server = pinned(binary);
         server
             .env("SMARTALEX_API_URL", format!("http://{gateway}"))
             .env("SMARTALEX_API_KEY", KEY)
@@ -496,6 +489,18 @@ fn pinned_cpu() -> Option<usize> {
     PINNED.get().copied()
 }
 
+/// A command running `binary` on the paired run's processor, if any.
+fn pinned(binary: &str) -> Command {
+    match pinned_cpu() {
+        Some(cpu) => {
+            let mut taskset = Command::new("taskset");
+            taskset.args(["-c", &cpu.to_string(), binary]);
+            taskset
+        }
+        None => Command::new(binary),
+    }
+}
+
 /// Pin every thread of this process to processor 0 and reserve the last
 /// one for the servers, if there are two and `taskset` can do it.
 fn pin_harness() -> Option<usize> {
@@ -512,72 +517,106 @@ fn pin_harness() -> Option<usize> {
     Some(cpu)
 }
 
-/// Two builds on the stdio payloads, round by round (see the module docs).
+/// Two builds on every payload, round by round (see the module docs): over
+/// stdio, then over HTTP with one client.
 fn paired(gateway: SocketAddr, cases: &[Case], other: &str) {
     let per_round = CALLS / ROUNDS;
     println!(
-        "paired stdio run, {ROUNDS} rounds of {per_round} calls on each server, one request in flight"
+        "paired run, {ROUNDS} rounds of {per_round} calls on each server, one request in flight"
     );
     println!("  A = {}\n  B = {other}", binary());
     match pin_harness() {
         Some(cpu) => println!("  servers on processor {cpu}, gateway and clients on processor 0"),
         None => println!("  unpinned (one processor, or no `taskset`): expect more spread"),
     }
-    println!(
-        "  {:<16} {:>10} {:>10} {:>8} {:>10} {:>10} {:>8}",
-        "payload", "A CPU/call", "B CPU/call", "B/A", "A p50", "B p50", "B/A"
-    );
+    let header = || {
+        println!(
+            "  {:<16} {:>10} {:>10} {:>8} {:>10} {:>10} {:>8}",
+            "payload", "A CPU/call", "B CPU/call", "B/A", "A p50", "B p50", "B/A"
+        );
+    };
+    println!("stdio");
+    header();
     for case in cases {
         let mut servers = [
             ready(Stdio_::spawn(gateway), case),
             ready(Stdio_::spawn_binary(other, gateway), case),
         ];
-        let mut cpu = [0u64; 2];
-        let mut lat: [Vec<Duration>; 2] = Default::default();
-        let (mut cpu_ratios, mut p50_ratios) = (Vec::new(), Vec::new());
-        for round in 0..ROUNDS {
-            let mut this = [(0u64, Duration::ZERO); 2];
-            for k in [round % 2, 1 - round % 2] {
-                let s = &mut servers[k];
-                let pid = s.child.id();
-                let cpu0 = cpu_ns(pid);
-                let mut block = Vec::with_capacity(per_round);
-                for i in 0..per_round {
-                    let line = call_line(1_000_000 + round * per_round + i, case);
-                    let t = Instant::now();
-                    s.roundtrip(&line);
-                    block.push(t.elapsed());
-                }
-                let spent = cpu_ns(pid) - cpu0;
-                cpu[k] += spent;
-                block.sort();
-                this[k] = (spent, percentile(&block, 0.5));
-                lat[k].extend(block);
-            }
-            cpu_ratios.push(this[1].0 as f64 / this[0].0.max(1) as f64);
-            p50_ratios.push(us(this[1].1) / us(this[0].1).max(f64::MIN_POSITIVE));
-        }
-        let median = |v: &mut Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
-        };
-        let per_call = |k: usize| cpu[k] as f64 / 1e3 / (per_round * ROUNDS) as f64;
-        let p50 = |k: usize| {
-            let mut all = lat[k].clone();
-            all.sort();
-            us(percentile(&all, 0.5))
-        };
-        println!(
-            "  {:<16} {:>8.1}µs {:>8.1}µs {:>8.3} {:>8.1}µs {:>8.1}µs {:>8.3}",
-            case.label,
-            per_call(0),
-            per_call(1),
-            median(&mut cpu_ratios),
-            p50(0),
-            p50(1),
-            median(&mut p50_ratios)
-        );
+        let pids = [servers[0].child.id(), servers[1].child.id()];
+        alternate(case, pids, |k, n| {
+            servers[k].roundtrip(&call_line(1_000_000 + n, case));
+        });
     }
+    println!("http (stateless 2026-07-28, API key), 1 client");
+    header();
+    for case in cases {
+        let servers = [
+            start_http_binary(&binary(), gateway),
+            start_http_binary(other, gateway),
+        ];
+        let request = [http_call(servers[0].1, case), http_call(servers[1].1, case)];
+        let mut conns = [Conn::open(servers[0].1), Conn::open(servers[1].1)];
+        for k in 0..2 {
+            for _ in 0..WARMUP {
+                assert_eq!(conns[k].send(&request[k]), 200);
+                check(&conns[k].body, case);
+            }
+        }
+        let pids = [servers[0].0.id(), servers[1].0.id()];
+        alternate(case, pids, |k, _| {
+            conns[k].send(&request[k]);
+        });
+    }
+}
+
+/// [`ROUNDS`] rounds of a block of calls on each of two servers (`call(k,
+/// n)` makes call `n` on server `k`), which goes first alternating; prints
+/// each one's CPU per call and call p50, and the medians of the per-round
+/// ratios B/A.
+fn alternate(case: &Case, pids: [u32; 2], mut call: impl FnMut(usize, usize)) {
+    let per_round = CALLS / ROUNDS;
+    let mut cpu = [0u64; 2];
+    let mut lat: [Vec<Duration>; 2] = Default::default();
+    let (mut cpu_ratios, mut p50_ratios) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        let mut this = [(0u64, Duration::ZERO); 2];
+        for k in [round % 2, 1 - round % 2] {
+            let cpu0 = cpu_ns(pids[k]);
+            let mut block = Vec::with_capacity(per_round);
+            for i in 0..per_round {
+                let t = Instant::now();
+                call(k, round * per_round + i);
+                block.push(t.elapsed());
+            }
+            let spent = cpu_ns(pids[k]) - cpu0;
+            cpu[k] += spent;
+            block.sort();
+            this[k] = (spent, percentile(&block, 0.5));
+            lat[k].extend(block);
+        }
+        cpu_ratios.push(this[1].0 as f64 / this[0].0.max(1) as f64);
+        p50_ratios.push(us(this[1].1) / us(this[0].1).max(f64::MIN_POSITIVE));
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let per_call = |k: usize| cpu[k] as f64 / 1e3 / (per_round * ROUNDS) as f64;
+    let p50 = |k: usize| {
+        let mut all = lat[k].clone();
+        all.sort();
+        us(percentile(&all, 0.5))
+    };
+    println!(
+        "  {:<16} {:>8.1}µs {:>8.1}µs {:>8.3} {:>8.1}µs {:>8.1}µs {:>8.3}",
+        case.label,
+        per_call(0),
+        per_call(1),
+        median(&mut cpu_ratios),
+        p50(0),
+        p50(1),
+        median(&mut p50_ratios)
+    );
 }
 
 /// The same calls through the zero-work relay, answering with as many
@@ -626,7 +665,13 @@ impl Drop for Http {
 }
 
 fn start_http(gateway: SocketAddr) -> Http {
-    let mut child = Command::new(binary())
+    start_http_binary(&binary(), gateway)
+}
+
+/// `binary`'s cloud mode, on the paired run's processor if there is one.
+fn start_http_binary(binary: &str, gateway: SocketAddr) -> Http {
+    let mut command = pinned(binary);
+    let mut child = command
         .args([
             "http",
             "--listen",
