@@ -37,11 +37,12 @@
 //! Before/after: this machine's speed drifts by tens of percent from one
 //! run to the next, more than most changes move a figure, so two builds
 //! are compared in one run, side by side. `SMARTALEX_BENCH_VS=<other
-//! binary>` measures only the stdio payloads, on both binaries at once:
-//! [`ROUNDS`] rounds, each a block of calls on one server then a block on
-//! the other (the order alternating), and prints each build's CPU per call
-//! and call p50, with the median of the per-round ratios `B/A` (A is
-//! `SMARTALEX_MCP_BIN`, or this checkout's build). Where a process lands
+//! binary>` measures every payload on both binaries at once, over stdio and
+//! then over HTTP with one client: [`ROUNDS`] rounds, each a block of calls
+//! on one server then a block on the other (the order alternating), and
+//! prints each build's CPU per call and call p50, with the median of the
+//! per-round ratios `B/A` (A is `SMARTALEX_MCP_BIN`, or this checkout's
+//! build). It has no paired form of the 64-client load. Where a process lands
 //! matters as much as the drift (a server sharing a core with the gateway
 //! pays differently), so with two or more processors and `taskset` (util-linux)
 //! the servers run on the last processor and the harness on the first.

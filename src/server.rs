@@ -347,8 +347,7 @@ impl ServerHandler for SmartAlexServer {
         // Boxed: a request's future is as large as its largest state, and
         // rmcp spawns a task holding one for every request it reads, a ping
         // as much as a call. Held inline, the call (its progress loop, its
-        // log report) made each 20 KB; boxed, 6.6 KB, the size of
-        // `get_prompt`'s.
+        // log report) made each 20 KB; boxed, 6.6 KB.
         let call = Box::pin(async move {
             let (outcome, report) = call.await?;
             crate::client_log::report(context_ref, log_level, stateless, &report).await;
