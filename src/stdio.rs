@@ -265,11 +265,11 @@ fn id_in_prefix(prefix: &[u8]) -> Value {
 /// buffer, and only then reading the request out of it again; on the line
 /// of every tool call that was 6% of a 25-contact call's CPU in a profile,
 /// more than checking the answer's phone numbers. Here one pass reads which
-/// members the message has (allocating only for a method with escapes), and a message rmcp would
-/// take as a request (`id` and `method`, neither `result` nor `error`) is
-/// read straight as one. Anything else, and a request that does not read,
-/// goes through rmcp's own reader, so what it accepts and every error it
-/// reports are rmcp's.
+/// members the message has (allocating only for a method with escapes),
+/// and a message rmcp would take as a request (`id` and `method`, neither
+/// `result` nor `error`) is read straight as one. Anything else, and a
+/// request that does not read, goes through rmcp's own reader, so what it
+/// accepts and every error it reports are rmcp's.
 fn parse(line: &[u8]) -> Result<RxJsonRpcMessage<RoleServer>, serde_json::Error> {
     match as_request(line) {
         Some(request) => Ok(JsonRpcMessage::Request(request)),
