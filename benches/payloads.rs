@@ -42,7 +42,8 @@
 //! on one server then a block on the other (the order alternating), and
 //! prints each build's CPU per call and call p50, with the median of the
 //! per-round ratios `B/A` (A is `SMARTALEX_MCP_BIN`, or this checkout's
-//! build). It has no paired form of the 64-client load. Where a process lands
+//! build). Before those, and unpinned as in a full run, it puts the 64-client
+//! load on each in turn ([`paired_load`]). Where a process lands
 //! matters as much as the drift (a server sharing a core with the gateway
 //! pays differently), so with two or more processors and `taskset` (util-linux)
 //! the servers run on the last processor and the harness on the first.
@@ -72,6 +73,11 @@ const RELAY_ENV: &str = "SMARTALEX_BENCH_RELAY";
 const VS_ENV: &str = "SMARTALEX_BENCH_VS";
 /// Rounds of a paired run; each server gets `CALLS / ROUNDS` calls a round.
 const ROUNDS: usize = 20;
+/// Rounds of the paired 64-client load, and each round's warm-up and
+/// measured time on each server.
+const LOAD_ROUNDS: usize = 10;
+const LOAD_ROUND_WARMUP: Duration = Duration::from_millis(250);
+const LOAD_ROUND: Duration = Duration::from_secs(1);
 
 /// One measured payload: the tool call and the gateway route behind it.
 struct Case {
@@ -570,6 +576,72 @@ fn paired(gateway: SocketAddr, cases: &[Case], other: &str) {
     }
 }
 
+/// Two builds under the 64-client load on `case`, unpinned as in a full
+/// run (before [`paired`] pins anything): [`LOAD_ROUNDS`] rounds, each a
+/// short load on one server then on the other (which goes first
+/// alternating); prints each build's median calls/s, p99 and CPU per call
+/// over the rounds, and the medians of the per-round ratios B/A.
+fn paired_load(gateway: SocketAddr, case: &Case, other: &str) {
+    let servers = [
+        start_http_binary(&binary(), gateway),
+        start_http_binary(other, gateway),
+    ];
+    let requests = [http_call(servers[0].1, case), http_call(servers[1].1, case)];
+    for (server, request) in servers.iter().zip(&requests) {
+        let mut conn = Conn::open(server.1);
+        assert_eq!(conn.send(request), 200);
+        check(&conn.body, case);
+    }
+    /// One round on one server: calls/s, p99 in ms, CPU µs per call.
+    type Round = (f64, f64, f64);
+    let mut figures: [Vec<Round>; 2] = Default::default();
+    let mut ratios: [Vec<f64>; 3] = Default::default();
+    for round in 0..LOAD_ROUNDS {
+        for k in [round % 2, 1 - round % 2] {
+            let (rate, _, p99, cpu) = load_for(
+                servers[k].1,
+                &requests[k],
+                CLIENTS,
+                servers[k].0.id(),
+                LOAD_ROUND_WARMUP,
+                LOAD_ROUND,
+            );
+            figures[k].push((rate, us(p99) / 1e3, cpu));
+        }
+        let (a, b) = (figures[0][round], figures[1][round]);
+        ratios[0].push(b.0 / a.0);
+        ratios[1].push(b.1 / a.1);
+        ratios[2].push(b.2 / a.2);
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let of = |k: usize, pick: fn(&Round) -> f64| median(figures[k].iter().map(pick).collect());
+    println!(
+        "paired load, {LOAD_ROUNDS} rounds of {} ms on each server, {CLIENTS} clients, {}, unpinned",
+        LOAD_ROUND.as_millis(),
+        case.label
+    );
+    println!("  A = {}\n  B = {other}", binary());
+    println!("  {:<10} {:>12} {:>12} {:>8}", "median", "A", "B", "B/A");
+    /// A figure's label, where it is in a round's figures, and how it prints.
+    type Row = (&'static str, fn(&Round) -> f64, fn(f64) -> String);
+    let rows: [Row; 3] = [
+        ("calls/s", |f| f.0, |v| format!("{v:.0}")),
+        ("p99", |f| f.1, |v| format!("{v:.2}ms")),
+        ("CPU/call", |f| f.2, |v| format!("{v:.1}µs")),
+    ];
+    for (i, (label, pick, show)) in rows.into_iter().enumerate() {
+        println!(
+            "  {label:<10} {:>12} {:>12} {:>8.3}",
+            show(of(0, pick)),
+            show(of(1, pick)),
+            median(ratios[i].clone())
+        );
+    }
+}
+
 /// [`ROUNDS`] rounds of a block of calls on each of two servers (`call(k,
 /// n)` makes call `n` on server `k`), which goes first alternating; prints
 /// each one's CPU per call and call p50, and the medians of the per-round
@@ -751,6 +823,18 @@ fn load(
     clients: usize,
     pid: u32,
 ) -> (f64, Duration, Duration, f64) {
+    load_for(addr, request, clients, pid, LOAD_WARMUP, LOAD_RUN)
+}
+
+/// [`load`], warming up for `warmup` and measuring for `run`.
+fn load_for(
+    addr: SocketAddr,
+    request: &[u8],
+    clients: usize,
+    pid: u32,
+    warmup: Duration,
+    run: Duration,
+) -> (f64, Duration, Duration, f64) {
     let stop = Arc::new(AtomicBool::new(false));
     let measuring = Arc::new(AtomicBool::new(false));
     let failures = Arc::new(AtomicUsize::new(0));
@@ -776,11 +860,11 @@ fn load(
             })
         })
         .collect();
-    std::thread::sleep(LOAD_WARMUP);
+    std::thread::sleep(warmup);
     let cpu0 = cpu_ns(pid);
     measuring.store(true, Ordering::Relaxed);
     let started = Instant::now();
-    std::thread::sleep(LOAD_RUN);
+    std::thread::sleep(run);
     measuring.store(false, Ordering::Relaxed);
     let elapsed = started.elapsed();
     let cpu = cpu_ns(pid) - cpu0;
@@ -839,6 +923,7 @@ fn main() {
     let gateway = start_gateway();
     let cases = cases();
     if let Ok(other) = std::env::var(VS_ENV) {
+        paired_load(gateway, &cases[1], &other);
         return paired(gateway, &cases, &other);
     }
     println!("smartalex-mcp payload benchmark: {}", binary());

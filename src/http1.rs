@@ -26,6 +26,7 @@
 use std::fmt;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -52,6 +53,15 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// reqwest; with any of them set, reqwest keeps the call.
 const PROXY_VARS: [&str; 4] = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"];
 
+/// A kept connection: when it fell idle, and the thread that opened it.
+///
+/// A socket is registered with the runtime of the task that opened it, and
+/// its readiness wakes that runtime's thread. Cloud mode serves on one
+/// single-threaded runtime per processor, so a call takes a connection its
+/// own thread opened when there is one: used from another runtime, every
+/// answer would wake a second thread.
+type Idle = (TcpStream, Instant, ThreadId);
+
 /// Keep-alive connections to one plain-HTTP gateway.
 pub(crate) struct Plain {
     /// What `TcpStream::connect` takes (an IPv6 address without brackets).
@@ -62,8 +72,9 @@ pub(crate) struct Plain {
     origin: String,
     authorization: Option<HeaderValue>,
     timeouts: Timeouts,
-    /// Idle connections, oldest first, with when each fell idle.
-    idle: Mutex<Vec<(TcpStream, Instant)>>,
+    /// Idle connections, oldest first, with when each fell idle and the
+    /// thread that opened it.
+    idle: Mutex<Vec<Idle>>,
     /// How long a connection may sit idle before it is closed.
     idle_timeout: Duration,
     /// The last answer's size, so the next read buffer fits it at once.
@@ -232,14 +243,14 @@ impl Plain {
     ) -> Result<Answer, CallError> {
         let work = async {
             loop {
-                let (mut stream, reused) = match self.take() {
-                    Some(stream) => (stream, true),
-                    None => (self.connect().await?, false),
+                let (mut stream, home, reused) = match self.take() {
+                    Some((stream, home)) => (stream, home, true),
+                    None => (self.connect().await?, std::thread::current().id(), false),
                 };
                 match self.exchange(&mut stream, message, &want).await {
                     Ok((answer, keep)) => {
                         if keep {
-                            self.put(stream);
+                            self.put(stream, home);
                         }
                         return Ok(answer);
                     }
@@ -271,33 +282,41 @@ impl Plain {
         }
     }
 
-    /// An idle connection the gateway has not closed, if there is one.
-    fn take(&self) -> Option<TcpStream> {
+    /// An idle connection the gateway has not closed, if there is one, and
+    /// the thread that opened it: the newest this thread opened, else the
+    /// newest of all.
+    fn take(&self) -> Option<(TcpStream, ThreadId)> {
         let now = Instant::now();
+        let here = std::thread::current().id();
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        while let Some((stream, since)) = idle.pop() {
+        loop {
+            let at = idle
+                .iter()
+                .rposition(|(_, _, home)| *home == here)
+                .or_else(|| idle.len().checked_sub(1))?;
+            let (stream, since, home) = idle.remove(at);
             // An open, quiet connection has nothing to read; end of stream,
             // a reset or stray bytes all mean it cannot carry a request.
             let quiet = matches!(stream.try_read(&mut [0u8; 1]), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock);
             if quiet && now.duration_since(since) < self.idle_timeout {
-                return Some(stream);
+                return Some((stream, home));
             }
         }
-        None
     }
 
-    /// Keep `stream` for the next call. The idle list is oldest first (a
-    /// call takes the newest), so connections idle too long are at its front.
-    fn put(&self, stream: TcpStream) {
+    /// Keep `stream`, opened on thread `home`, for the next call. The idle
+    /// list is oldest first (a call takes the newest), so connections idle
+    /// too long are at its front.
+    fn put(&self, stream: TcpStream, home: ThreadId) {
         let now = Instant::now();
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         let expired = idle
             .iter()
-            .take_while(|(_, since)| now.duration_since(*since) >= self.idle_timeout)
+            .take_while(|(_, since, _)| now.duration_since(*since) >= self.idle_timeout)
             .count();
         idle.drain(..expired);
         if idle.len() < MAX_IDLE {
-            idle.push((stream, now));
+            idle.push((stream, now, home));
         }
     }
 
@@ -870,6 +889,36 @@ pub(crate) mod tests {
         assert_eq!((answer.status, answer.body.len()), (302, 0));
         assert_eq!(gw.seen.lock().unwrap().len(), 1);
         assert_eq!(elsewhere.accepted.load(Ordering::SeqCst), 0);
+    }
+
+    /// A call takes the newest connection its own thread opened, and one
+    /// another thread opened only when there is none of its own.
+    #[tokio::test]
+    async fn a_call_takes_a_connection_of_its_own_thread_first() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let plain = plain(&format!("http://{addr}"));
+        let here = std::thread::current().id();
+        let there = std::thread::spawn(|| std::thread::current().id())
+            .join()
+            .unwrap();
+        let mut held = Vec::new();
+        let mut ports = Vec::new();
+        for home in [here, there] {
+            let stream = TcpStream::connect(addr).await.unwrap();
+            held.push(listener.accept().await.unwrap().0);
+            ports.push(stream.local_addr().unwrap().port());
+            plain.put(stream, home);
+        }
+        // The other thread's is the newest, yet this thread's goes first.
+        let (first, home) = plain.take().unwrap();
+        assert_eq!((first.local_addr().unwrap().port(), home), (ports[0], here));
+        let (second, home) = plain.take().unwrap();
+        assert_eq!(
+            (second.local_addr().unwrap().port(), home),
+            (ports[1], there)
+        );
+        assert!(plain.take().is_none());
     }
 
     #[tokio::test]

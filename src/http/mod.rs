@@ -93,6 +93,9 @@ pub struct HttpOptions {
     pub shutdown_grace: Duration,
     /// Connection cap, header and idle timeouts.
     pub connections: ConnectionLimits,
+    /// Serve connections on this many single-threaded runtimes of their own
+    /// ([`smartalex_serve::listen::Cores`]); 0: on the caller's runtime.
+    pub cores: usize,
     /// Reverse proxies whose forwarding header names the client.
     pub trusted_proxies: TrustedProxies,
     /// This server's confidential client for token exchange.
@@ -125,6 +128,7 @@ impl HttpOptions {
             request_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(30),
             connections: ConnectionLimits::default(),
+            cores: 0,
             trusted_proxies: TrustedProxies::default(),
             oauth_client: None,
             confirm_key: None,
@@ -190,6 +194,7 @@ pub struct Bound {
     pub addr: SocketAddr,
     grace: Duration,
     connections: ConnectionLimits,
+    cores: usize,
 }
 
 impl std::fmt::Debug for Shared {
@@ -349,6 +354,7 @@ pub async fn bind(
         addr,
         grace: options.shutdown_grace,
         connections: options.connections,
+        cores: options.cores,
     })
 }
 
@@ -367,8 +373,13 @@ impl Bound {
             sessions,
             grace,
             connections,
+            cores,
             ..
         } = self;
+        let cores = match cores {
+            0 => None,
+            n => Some(smartalex_serve::listen::Cores::start(n).map_err(HttpError::Serve)?),
+        };
         let stopping = CancellationToken::new();
         let stop = stopping.clone();
         let drained = {
@@ -400,9 +411,13 @@ impl Bound {
             drained.await;
             let _ = drained_tx.send(());
         });
-        let serving = smartalex_serve::listen::serve(listener, router, connections, async move {
-            stopping.cancelled().await
-        });
+        let serving = smartalex_serve::listen::serve_on(
+            listener,
+            router,
+            connections,
+            async move { stopping.cancelled().await },
+            cores.as_ref(),
+        );
         // Connections end once their request (or stream) does; a client that
         // keeps one open after its streams were closed gets 5 more seconds.
         let deadline = async {

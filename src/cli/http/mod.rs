@@ -98,6 +98,8 @@ async fn bind(
         per_ip_verify: args.verify_rate_limit.unwrap_or(args.public_rate_limit),
     };
     options.connections = args.connections.limits();
+    // One single-threaded runtime per processor serves the connections.
+    options.cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     options.trusted_proxies =
         endpoint::TrustedProxies::new(args.trusted_proxies, args.forwarded_header);
     options.redis_url = args.redis_url;
