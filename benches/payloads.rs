@@ -202,6 +202,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// The middle of `values` (the upper one of an even count).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
@@ -557,23 +563,36 @@ fn paired(gateway: SocketAddr, cases: &[Case], other: &str) {
     println!("http (stateless 2026-07-28, API key), 1 client");
     header();
     for case in cases {
-        let servers = [
-            start_http_binary(&binary(), gateway),
-            start_http_binary(other, gateway),
-        ];
-        let request = [http_call(servers[0].1, case), http_call(servers[1].1, case)];
-        let mut conns = [Conn::open(servers[0].1), Conn::open(servers[1].1)];
-        for k in 0..2 {
-            for _ in 0..WARMUP {
-                assert_eq!(conns[k].send(&request[k]), 200);
-                check(&conns[k].body, case);
-            }
-        }
+        let (servers, request, mut conns) = http_pair(gateway, other, case, WARMUP);
         let pids = [servers[0].0.id(), servers[1].0.id()];
         alternate(case, pids, |k, _| {
             conns[k].send(&request[k]);
         });
     }
+}
+
+/// This checkout's build (or `SMARTALEX_MCP_BIN`) and `other` in cloud
+/// mode, each with its request for `case` and a connection on which
+/// `warmup` calls were answered and checked.
+fn http_pair(
+    gateway: SocketAddr,
+    other: &str,
+    case: &Case,
+    warmup: usize,
+) -> ([Http; 2], [Vec<u8>; 2], [Conn; 2]) {
+    let servers = [
+        start_http_binary(&binary(), gateway),
+        start_http_binary(other, gateway),
+    ];
+    let requests = [http_call(servers[0].1, case), http_call(servers[1].1, case)];
+    let mut conns = [Conn::open(servers[0].1), Conn::open(servers[1].1)];
+    for (conn, request) in conns.iter_mut().zip(&requests) {
+        for _ in 0..warmup {
+            assert_eq!(conn.send(request), 200);
+            check(&conn.body, case);
+        }
+    }
+    (servers, requests, conns)
 }
 
 /// Two builds under the 64-client load on `case`, unpinned as in a full
@@ -582,20 +601,10 @@ fn paired(gateway: SocketAddr, cases: &[Case], other: &str) {
 /// alternating); prints each build's median calls/s, p99 and CPU per call
 /// over the rounds, and the medians of the per-round ratios B/A.
 fn paired_load(gateway: SocketAddr, case: &Case, other: &str) {
-    let servers = [
-        start_http_binary(&binary(), gateway),
-        start_http_binary(other, gateway),
-    ];
-    let requests = [http_call(servers[0].1, case), http_call(servers[1].1, case)];
-    for (server, request) in servers.iter().zip(&requests) {
-        let mut conn = Conn::open(server.1);
-        assert_eq!(conn.send(request), 200);
-        check(&conn.body, case);
-    }
+    let (servers, requests, _) = http_pair(gateway, other, case, 1);
     /// One round on one server: calls/s, p99 in ms, CPU µs per call.
     type Round = (f64, f64, f64);
     let mut figures: [Vec<Round>; 2] = Default::default();
-    let mut ratios: [Vec<f64>; 3] = Default::default();
     for round in 0..LOAD_ROUNDS {
         for k in [round % 2, 1 - round % 2] {
             let (rate, _, p99, cpu) = load_for(
@@ -608,16 +617,12 @@ fn paired_load(gateway: SocketAddr, case: &Case, other: &str) {
             );
             figures[k].push((rate, us(p99) / 1e3, cpu));
         }
-        let (a, b) = (figures[0][round], figures[1][round]);
-        ratios[0].push(b.0 / a.0);
-        ratios[1].push(b.1 / a.1);
-        ratios[2].push(b.2 / a.2);
     }
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
     let of = |k: usize, pick: fn(&Round) -> f64| median(figures[k].iter().map(pick).collect());
+    let ratio = |pick: fn(&Round) -> f64| {
+        let rounds = figures[0].iter().zip(&figures[1]);
+        median(rounds.map(|(a, b)| pick(b) / pick(a)).collect())
+    };
     println!(
         "paired load, {LOAD_ROUNDS} rounds of {} ms on each server, {CLIENTS} clients, {}, unpinned",
         LOAD_ROUND.as_millis(),
@@ -632,12 +637,12 @@ fn paired_load(gateway: SocketAddr, case: &Case, other: &str) {
         ("p99", |f| f.1, |v| format!("{v:.2}ms")),
         ("CPU/call", |f| f.2, |v| format!("{v:.1}µs")),
     ];
-    for (i, (label, pick, show)) in rows.into_iter().enumerate() {
+    for (label, pick, show) in rows {
         println!(
             "  {label:<10} {:>12} {:>12} {:>8.3}",
             show(of(0, pick)),
             show(of(1, pick)),
-            median(ratios[i].clone())
+            ratio(pick)
         );
     }
 }
@@ -670,10 +675,6 @@ fn alternate(case: &Case, pids: [u32; 2], mut call: impl FnMut(usize, usize)) {
         cpu_ratios.push(this[1].0 as f64 / this[0].0.max(1) as f64);
         p50_ratios.push(us(this[1].1) / us(this[0].1).max(f64::MIN_POSITIVE));
     }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
     let per_call = |k: usize| cpu[k] as f64 / 1e3 / (per_round * ROUNDS) as f64;
     let p50 = |k: usize| {
         let mut all = lat[k].clone();
@@ -685,10 +686,10 @@ fn alternate(case: &Case, pids: [u32; 2], mut call: impl FnMut(usize, usize)) {
         case.label,
         per_call(0),
         per_call(1),
-        median(&mut cpu_ratios),
+        median(cpu_ratios),
         p50(0),
         p50(1),
-        median(&mut p50_ratios)
+        median(p50_ratios)
     );
 }
 
