@@ -47,6 +47,15 @@
 //! matters as much as the drift (a server sharing a core with the gateway
 //! pays differently), so with two or more processors and `taskset` (util-linux)
 //! the servers run on the last processor and the harness on the first.
+//!
+//! On a machine whose processors are shared with others, even a paired run
+//! reads a build against itself as 5-10% apart. `SMARTALEX_BENCH_COUNT=1`
+//! counts instead of timing ([`counted`]): the instructions the stdio server
+//! executes per call of each payload, in user space, under valgrind's
+//! callgrind. The count does not move with the machine, so a change of 1%
+//! shows; it says nothing of the kernel's share, of caches or of waiting,
+//! which only the timed runs see. With `SMARTALEX_BENCH_VS` too, both builds
+//! are counted.
 
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
@@ -71,6 +80,11 @@ const KEY: &str = "sa_test_benchmarkbenchmark0001";
 const RELAY_ENV: &str = "SMARTALEX_BENCH_RELAY";
 /// A second binary to measure against the first, round by round.
 const VS_ENV: &str = "SMARTALEX_BENCH_VS";
+/// Count instructions instead of timing ([`counted`]).
+const COUNT_ENV: &str = "SMARTALEX_BENCH_COUNT";
+/// The calls of the two counted processes per payload: the difference of
+/// their counts is what the calls between cost.
+const COUNT_CALLS: [usize; 2] = [100, 400];
 /// Rounds of a paired run; each server gets `CALLS / ROUNDS` calls a round.
 const ROUNDS: usize = 20;
 /// Rounds of the paired 64-client load, and each round's warm-up and
@@ -402,6 +416,9 @@ fn check(reply: &[u8], case: &Case) {
     assert_eq!(text.contains("\"isError\":true"), case.is_error, "{text}");
 }
 
+/// The `initialize` request every stdio server here is sent first.
+const INITIALIZE: &str = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":\"0\"}}}\n";
+
 /// The stdio server, one request in flight.
 struct Stdio_ {
     child: Child,
@@ -456,7 +473,7 @@ impl Stdio_ {
     }
 
     fn initialize(&mut self) -> String {
-        self.roundtrip("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":\"0\"}}}\n")
+        self.roundtrip(INITIALIZE)
     }
 }
 
@@ -492,6 +509,85 @@ fn ready(mut s: Stdio_, case: &Case) -> Stdio_ {
         check(s.roundtrip(&call_line(10 + i, case)).as_bytes(), case);
     }
     s
+}
+
+/// The user-space instructions `binary`'s stdio server executes per call
+/// of `case`: two processes under callgrind make [`COUNT_CALLS`] calls each
+/// after the same start, and the difference of their totals is divided by
+/// the difference of their calls, so start-up, the first connection and
+/// everything built once cancel out.
+fn counted(binary: &str, gateway: SocketAddr, case: &Case) -> f64 {
+    let mut totals = [0u64; 2];
+    for (total, calls) in totals.iter_mut().zip(COUNT_CALLS) {
+        let file = std::env::temp_dir().join(format!(
+            "smartalex-bench-{}-{calls}.callgrind",
+            std::process::id()
+        ));
+        let mut child = Command::new("valgrind")
+            .args(["--tool=callgrind", "--quiet"])
+            .arg(format!("--callgrind-out-file={}", file.display()))
+            .arg(binary)
+            .env("SMARTALEX_API_URL", format!("http://{gateway}"))
+            .env("SMARTALEX_API_KEY", KEY)
+            .env_remove("SMARTALEX_LOG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{COUNT_ENV} runs the server under valgrind: {e}"));
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut roundtrip = |line: &str| {
+            stdin.write_all(line.as_bytes()).unwrap();
+            stdin.flush().unwrap();
+            let mut reply = String::new();
+            stdout.read_line(&mut reply).unwrap();
+            reply
+        };
+        let init = roundtrip(INITIALIZE);
+        assert!(init.contains("\"protocolVersion\""), "{init}");
+        for i in 0..calls {
+            check(roundtrip(&call_line(10 + i, case)).as_bytes(), case);
+        }
+        // The server ends at the end of its input; callgrind writes its
+        // totals as the process exits.
+        drop(stdin);
+        assert!(child.wait().unwrap().success());
+        let text = std::fs::read_to_string(&file).unwrap();
+        let _ = std::fs::remove_file(&file);
+        *total = text
+            .lines()
+            .find_map(|l| l.strip_prefix("summary: "))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no `summary:` line in {}", file.display()));
+    }
+    (totals[1] - totals[0]) as f64 / (COUNT_CALLS[1] - COUNT_CALLS[0]) as f64
+}
+
+/// Instructions per call of every payload, of one build or two.
+fn count(gateway: SocketAddr, cases: &[Case], other: Option<&str>) {
+    let a = binary();
+    println!("smartalex-mcp instructions per stdio call (callgrind, user space)");
+    println!("  A = {a}");
+    if let Some(b) = other {
+        println!("  B = {b}");
+    }
+    for case in cases {
+        let ia = counted(&a, gateway, case);
+        match other {
+            None => println!("  {:<16} {:>10.0}", case.label, ia),
+            Some(b) => {
+                let ib = counted(b, gateway, case);
+                println!(
+                    "  {:<16} A {:>10.0}  B {:>10.0}  B/A {:.3}",
+                    case.label,
+                    ia,
+                    ib,
+                    ib / ia
+                );
+            }
+        }
+    }
 }
 
 /// The processor a paired run's servers are pinned to, once the harness
@@ -923,6 +1019,9 @@ fn main() {
     }
     let gateway = start_gateway();
     let cases = cases();
+    if std::env::var_os(COUNT_ENV).is_some() {
+        return count(gateway, &cases, std::env::var(VS_ENV).ok().as_deref());
+    }
     if let Ok(other) = std::env::var(VS_ENV) {
         paired_load(gateway, &cases[1], &other);
         return paired(gateway, &cases, &other);

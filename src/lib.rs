@@ -16,6 +16,7 @@ mod complete;
 pub mod confirm;
 mod dispatch;
 mod error;
+mod escape;
 pub mod gateway;
 mod hex;
 mod http1;

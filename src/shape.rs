@@ -30,6 +30,8 @@ use serde_json::Value;
 
 use smartalex_schema::{Pattern, format_message, format_ok};
 
+use crate::escape::{plain_run, write_escaped};
+
 /// How deep an answer may nest (serde_json's own default).
 const MAX_DEPTH: usize = 128;
 
@@ -83,6 +85,10 @@ enum Kind {
 #[derive(Debug)]
 struct Prop {
     name: String,
+    /// `"<name>":`, as the member is written.
+    head: Box<[u8]>,
+    /// The name needs no escape in JSON: `"<name>"` is how it is sent.
+    plain: bool,
     node: Node,
     required: bool,
 }
@@ -90,10 +96,28 @@ struct Prop {
 #[derive(Debug, Default)]
 struct StrRules {
     allowed: Option<Vec<String>>,
-    format: Option<String>,
+    format: Option<Format>,
     pattern: Option<Pattern>,
     min_len: Option<u64>,
     max_len: Option<u64>,
+}
+
+/// A string's `format`, the two the SDK rewrites told apart once.
+#[derive(Debug)]
+enum Format {
+    Uuid,
+    DateTime,
+    Other(String),
+}
+
+impl Format {
+    fn new(format: &str) -> Self {
+        match format {
+            "uuid" => Self::Uuid,
+            "date-time" => Self::DateTime,
+            other => Self::Other(other.to_owned()),
+        }
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -165,6 +189,8 @@ impl Node {
                 {
                     props.push(Prop {
                         name: name.clone(),
+                        head: format!("\"{name}\":").into_bytes().into(),
+                        plain: plain_run(name.as_bytes(), 0) == name.len(),
                         node: Node::compile(s)?,
                         required: required.contains(&name.as_str()),
                     });
@@ -208,7 +234,7 @@ impl Node {
                     .transpose()?;
                 Kind::Str(Box::new(StrRules {
                     allowed,
-                    format: m.get("format").and_then(Value::as_str).map(str::to_owned),
+                    format: m.get("format").and_then(Value::as_str).map(Format::new),
                     pattern,
                     min_len: count("minLength"),
                     max_len: count("maxLength"),
@@ -270,6 +296,23 @@ struct Scratch {
     spans: Vec<(usize, usize, usize)>,
     /// The buffer they are put in order through.
     written: Vec<u8>,
+    /// The property index of each member of the last object here, in the
+    /// order they came ([`UNKNOWN`] for one the schema does not have), and
+    /// the properties they index (the address of the slice): the items of a
+    /// page come with the same members in the same order, so the next
+    /// object's are looked for where the last one's were.
+    order: Vec<usize>,
+    order_of: usize,
+}
+
+/// In [`Scratch::order`], a member the schema does not name.
+const UNKNOWN: usize = usize::MAX;
+
+impl Prop {
+    /// `"<name>"`: the name as a JSON string, when it is [`Prop::plain`].
+    fn quoted(&self) -> &[u8] {
+        &self.head[..self.head.len() - 1]
+    }
 }
 
 /// A string token: its text between the quotes, and whether it has escapes.
@@ -418,9 +461,15 @@ impl<'a, 's> Scan<'a, 's> {
         let Scratch {
             mut spans,
             mut written,
+            mut order,
+            order_of,
         } = std::mem::take(&mut self.scratch[depth]);
         spans.clear();
+        if order_of != props.as_ptr().addr() {
+            order.clear();
+        }
         let mut seen = 0u64;
+        let mut member = 0;
         self.ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
@@ -430,16 +479,33 @@ impl<'a, 's> Scan<'a, 's> {
                 if self.peek() != Some(b'"') {
                     return Err(self.syntax("expected a member name"));
                 }
-                let key = self.token()?;
-                let name = key_text(&key).map_err(|m| self.syntax(&m))?;
+                // The member the last object had here, if this one's name
+                // is that, byte for byte; else the name, read and looked up.
+                let guess = order.get(member).and_then(|&k| props.get(k));
+                let found =
+                    match guess.filter(|p| p.plain && self.b[self.i..].starts_with(p.quoted())) {
+                        Some(p) => {
+                            self.i += p.quoted().len();
+                            order.get(member).copied()
+                        }
+                        None => {
+                            let key = self.token()?;
+                            let name = key_text(&key).map_err(|m| self.syntax(&m))?;
+                            // A linear scan on length first beats a binary search
+                            // of memcmp calls for the ten-odd members of a record.
+                            props
+                                .iter()
+                                .position(|p| p.name.len() == name.len() && p.name == *name)
+                        }
+                    };
+                match order.get_mut(member) {
+                    Some(slot) => *slot = found.unwrap_or(UNKNOWN),
+                    None => order.push(found.unwrap_or(UNKNOWN)),
+                }
+                member += 1;
                 self.ws();
                 self.expect(b':')?;
                 self.ws();
-                // A linear scan on length first beats a binary search of
-                // memcmp calls for the ten-odd members of a record.
-                let found = props
-                    .iter()
-                    .position(|p| p.name.len() == name.len() && p.name == *name);
                 match found {
                     None => self.skip(depth + 1)?,
                     Some(k) => {
@@ -456,9 +522,7 @@ impl<'a, 's> Scan<'a, 's> {
                                 out.push(b',');
                             }
                             let start = out.len();
-                            out.push(b'"');
-                            out.extend_from_slice(prop.name.as_bytes());
-                            out.extend_from_slice(b"\":");
+                            out.extend_from_slice(&prop.head);
                             self.path.push(Seg::Key(&prop.name));
                             self.value(&prop.node, out, depth + 1)?;
                             self.path.pop();
@@ -498,7 +562,13 @@ impl<'a, 's> Scan<'a, 's> {
             }
         }
         out.push(b'}');
-        self.scratch[depth] = Scratch { spans, written };
+        order.truncate(member);
+        self.scratch[depth] = Scratch {
+            spans,
+            written,
+            order,
+            order_of: props.as_ptr().addr(),
+        };
         Ok(())
     }
 
@@ -610,16 +680,16 @@ impl<'a, 's> Scan<'a, 's> {
                 quoted()
             )));
         }
-        let canonical: Option<String> = match rules.format.as_deref() {
+        let canonical: Option<String> = match &rules.format {
             None => None,
             // Hyphenated lower-case hex is a UUID already in its SDK form.
-            Some("uuid") if is_lower_uuid(text.as_bytes()) => None,
-            Some("uuid") => match uuid::Uuid::try_parse(&text) {
+            Some(Format::Uuid) if is_lower_uuid(text.as_bytes()) => None,
+            Some(Format::Uuid) => match uuid::Uuid::try_parse(&text) {
                 Ok(u) => Some(u.hyphenated().to_string()),
                 Err(_) => return Err(self.misfit(format_message("uuid", &quoted()))),
             },
-            Some("date-time") if is_plain_utc(text.as_bytes()) => None,
-            Some("date-time") => match utc_millis(text.as_bytes()) {
+            Some(Format::DateTime) if is_plain_utc(text.as_bytes()) => None,
+            Some(Format::DateTime) => match utc_millis(text.as_bytes()) {
                 Some(Millis::AsWritten) => None,
                 Some(Millis::WholeSecond(whole)) => Some(whole),
                 None => match chrono::DateTime::parse_from_rfc3339(&text) {
@@ -630,8 +700,10 @@ impl<'a, 's> Scan<'a, 's> {
                     Err(_) => return Err(self.misfit(format_message("date-time", &quoted()))),
                 },
             },
-            Some(format) if format_ok(format, &text) => None,
-            Some(format) => return Err(self.misfit(format_message(format, &quoted()))),
+            Some(Format::Other(format)) if format_ok(format, &text) => None,
+            Some(Format::Other(format)) => {
+                return Err(self.misfit(format_message(format, &quoted())));
+            }
         };
         if untrusted {
             match &canonical {
@@ -820,69 +892,6 @@ impl<'a, 's> Scan<'a, 's> {
     }
 }
 
-/// Where the run of bytes from `i` that need no attention inside a JSON
-/// string ends: at a quote, a backslash, a control character or the end.
-/// Eight bytes at a time; the word test may stop early, never late.
-pub(crate) fn plain_run(b: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let x = u64::from_le_bytes(word);
-        let special = zero_byte(x ^ (ONES * u64::from(b'"')))
-            | zero_byte(x ^ (ONES * u64::from(b'\\')))
-            | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS);
-        if special != 0 {
-            break;
-        }
-        i += 8;
-    }
-    while let Some(c) = b.get(i) {
-        if *c == b'"' || *c == b'\\' || *c < 0x20 {
-            break;
-        }
-        i += 1;
-    }
-    i
-}
-
-/// `s` as a JSON string, escaped exactly as serde_json escapes, with the
-/// runs that need nothing copied whole.
-pub(crate) fn write_escaped(out: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let b = s.as_bytes();
-    out.reserve(b.len() + b.len() / 8 + 2);
-    out.push(b'"');
-    let mut at = 0;
-    loop {
-        let end = plain_run(b, at);
-        out.extend_from_slice(&b[at..end]);
-        let Some(c) = b.get(end) else { break };
-        match c {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            0x08 => out.extend_from_slice(b"\\b"),
-            0x0c => out.extend_from_slice(b"\\f"),
-            c => out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(c >> 4)],
-                HEX[usize::from(c & 0xf)],
-            ]),
-        }
-        at = end + 1;
-    }
-    out.push(b'"');
-}
-
 /// A string token's text: borrowed when it has no escapes.
 fn key_text<'a>(token: &Token<'a>) -> Result<Cow<'a, str>, String> {
     let raw = token.raw;
@@ -939,13 +948,25 @@ fn hex4(chars: &mut std::str::Chars<'_>) -> Result<u32, String> {
     Ok(n)
 }
 
-/// Hyphenated and lower-case: what the SDK's `Uuid` writes.
+/// Hyphenated and lower-case: what the SDK's `Uuid` writes. The hyphens
+/// are looked at where they must be, and the 32 digits up in a table.
 fn is_lower_uuid(b: &[u8]) -> bool {
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => matches!(c, b'0'..=b'9' | b'a'..=b'f'),
-        })
+    static LOWER_HEX: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            t[c] = matches!(c as u8, b'0'..=b'9' | b'a'..=b'f');
+            c += 1;
+        }
+        t
+    };
+    let Ok(b) = <&[u8; 36]>::try_from(b) else {
+        return false;
+    };
+    [b[8], b[13], b[18], b[23]] == [b'-'; 4]
+        && [&b[..8], &b[9..13], &b[14..18], &b[19..23], &b[24..]]
+            .iter()
+            .all(|group| group.iter().all(|c| LOWER_HEX[usize::from(*c)]))
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`, a real date and time: exactly what the SDK's
@@ -1093,6 +1114,55 @@ mod tests {
     }
 
     #[test]
+    fn an_item_reads_the_same_whatever_came_before_it() {
+        // Members are looked for where the last item had them: the same
+        // order, another order, a name escaped, one the schema does not
+        // have, spaces, a name that starts with a known one.
+        let id = r#""id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890""#;
+        let at = r#""created_at":"2026-11-01T10:00:00Z""#;
+        let items = [
+            format!(r#"{{{id},"first_name":"Ada",{at},"tags":["x"]}}"#),
+            format!(r#"{{{id},"first_name":"Bob",{at},"notes":"n"}}"#),
+            format!(r#"{{{at},{id},"first_name":"Cy"}}"#),
+            format!(r#"{{{id},"first\u005fname":"Di",{at}}}"#),
+            format!(r#"{{{id},"x":{{"first_name":1}},"first_name":"Ed",{at}}}"#),
+            format!(r#"{{ {id} , "first_name" :"Flo" , {at} }}"#),
+            format!(r#"{{{id},"first_namex":1,"first_name":"Gus",{at}}}"#),
+            format!(r#"{{"first_name":"Hal",{id},{at},"score":1}}"#),
+        ];
+        let page = |items: &[&String]| {
+            let joined: Vec<&str> = items.iter().map(|s| s.as_str()).collect();
+            format!(r#"{{"data":[{}],"page":1}}"#, joined.join(","))
+        };
+        let alone: Vec<String> = items
+            .iter()
+            .map(|item| {
+                let got = run(&page(&[item])).unwrap();
+                got[r#"{"data":["#.len()..got.len() - r#"],"page":1}"#.len()].to_owned()
+            })
+            .collect();
+        let expect = |order: &[usize]| {
+            let written: Vec<&str> = order.iter().map(|&n| alone[n].as_str()).collect();
+            format!(r#"{{"data":[{}],"page":1}}"#, written.join(","))
+        };
+        let mut orders: Vec<Vec<usize>> = Vec::new();
+        for a in 0..items.len() {
+            for b in 0..items.len() {
+                orders.push(vec![a, b, a]);
+            }
+        }
+        orders.push((0..items.len()).chain(0..items.len()).collect());
+        for order in orders {
+            let these: Vec<&String> = order.iter().map(|&n| &items[n]).collect();
+            assert_eq!(run(&page(&these)).unwrap(), expect(&order), "{order:?}");
+        }
+        // A name twice is still caught where the last item had it once.
+        let twice = format!(r#"{{{id},"first_name":"Ida","first_name":"Jo",{at}}}"#);
+        let got = run(&page(&[&items[0], &twice])).unwrap_err();
+        assert_eq!(got.to_string(), "data.1: duplicate field `first_name`");
+    }
+
+    #[test]
     fn copies_canonical_answers_unchanged_but_for_order() {
         let input = r#"{"data":[{"created_at":"2024-02-29T23:59:59Z","first_name":"x","id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","tags":["a","b\n"]}],"page":2}"#;
         let got = run(input).unwrap();
@@ -1137,27 +1207,36 @@ mod tests {
     }
 
     #[test]
-    fn escapes_exactly_as_serde_json_does() {
-        let mut all = String::new();
-        for c in (0u8..0x80)
-            .map(char::from)
-            .chain(['é', '‹', '😀', '\u{2028}'])
-        {
-            all.push(c);
+    fn a_lower_uuid_is_what_the_sdk_writes() {
+        let good = "a1b2c3d4-e5f6-7890-abcd-ef1234567890";
+        assert!(is_lower_uuid(good.as_bytes()));
+        // Every byte replaced by every other: only another lower-case digit
+        // where a digit was keeps it one.
+        for at in 0..good.len() {
+            for byte in 0..=255u8 {
+                let mut b = good.as_bytes().to_vec();
+                b[at] = byte;
+                let digit = !matches!(at, 8 | 13 | 18 | 23);
+                let expect = if digit {
+                    matches!(byte, b'0'..=b'9' | b'a'..=b'f')
+                } else {
+                    byte == b'-'
+                };
+                assert_eq!(is_lower_uuid(&b), expect, "{at} {byte}");
+                if expect {
+                    let text = String::from_utf8(b).unwrap();
+                    assert_eq!(
+                        uuid::Uuid::parse_str(&text)
+                            .unwrap()
+                            .hyphenated()
+                            .to_string(),
+                        text
+                    );
+                }
+            }
         }
-        for s in [
-            all.as_str(),
-            "",
-            "plain text that is long enough to take the word path",
-            "ab\"cdefgh\\ijklmnop\u{1}",
-        ] {
-            let mut ours = Vec::new();
-            write_escaped(&mut ours, s);
-            assert_eq!(
-                String::from_utf8(ours).unwrap(),
-                serde_json::to_string(s).unwrap()
-            );
-        }
+        assert!(!is_lower_uuid(&good.as_bytes()[1..]));
+        assert!(!is_lower_uuid(format!("{good}0").as_bytes()));
     }
 
     #[test]

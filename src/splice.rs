@@ -200,7 +200,7 @@ pub(crate) fn splice(message: Vec<u8>) -> Vec<u8> {
         if kind == STRUCTURED as u8 {
             out.extend_from_slice(answer.json.as_bytes());
         } else {
-            crate::shape::write_escaped(&mut out, &answer.json);
+            crate::escape::write_escaped(&mut out, &answer.json);
         }
         copied = end;
         at = find(&message, needle, end);

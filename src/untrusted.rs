@@ -71,8 +71,9 @@ fn open_angle(tail: &str) -> &'static str {
 pub(crate) fn write_fenced(out: &mut Vec<u8>, text: &str, raw: Option<&[u8]>) {
     // Unescaped JSON string bytes hold no quote, backslash or C0 control.
     let plain = |b: &[u8]| {
-        b.iter().all(|c| *c != b'<' && *c != 0x7f)
-            && (b.is_ascii() || std::str::from_utf8(b).is_ok_and(|s| s.chars().all(visible)))
+        crate::escape::is_plain_ascii(b)
+            || (b.iter().all(|c| *c != b'<' && *c != 0x7f)
+                && std::str::from_utf8(b).is_ok_and(|s| s.chars().all(visible)))
     };
     match raw {
         Some(raw) if plain(raw) => {

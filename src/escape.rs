@@ -1,0 +1,269 @@
+//! JSON string bytes, eight at a time.
+//!
+//! Every tool answer passes through here twice: the scan ([`crate::shape`])
+//! finds the end of each string token with [`plain_run`], and the text block
+//! of the result is the whole answer escaped by [`write_escaped`]
+//! ([`crate::splice`]). Compact JSON has a quote every few bytes, so
+//! anything that stops and looks at bytes one at a time, or calls `memcpy`
+//! for each run between two quotes, pays for it on every member of every
+//! record. These functions look at a `u64` word at a time and find the byte
+//! that matters by its bit (exactly: never "maybe one of these"), in safe
+//! code.
+
+/// Eight bytes of ones, and of high bits: for looking at a word at a time.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `word` that is zero, and of no other.
+fn zero_bytes(word: u64) -> u64 {
+    const LOWS: u64 = !HIGHS;
+    !(((word & LOWS).wrapping_add(LOWS)) | word | LOWS)
+}
+
+/// The high bit of each byte of `word` that is a quote or a backslash.
+fn doubled_bytes(word: u64) -> u64 {
+    zero_bytes(word ^ (ONES * u64::from(b'"'))) | zero_bytes(word ^ (ONES * u64::from(b'\\')))
+}
+
+/// The high bit of each byte of `word` that is a control character.
+fn control_bytes(word: u64) -> u64 {
+    zero_bytes(word & (ONES * 0xe0))
+}
+
+/// Whether `b` is ASCII without a `<` or a DEL: a third party's text that
+/// needs nothing done to it but the fence ([`crate::untrusted`]), if its
+/// string had no escapes. Eight bytes at a time.
+pub(crate) fn is_plain_ascii(b: &[u8]) -> bool {
+    let mut words = b.chunks_exact(8);
+    for chunk in &mut words {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            return false;
+        };
+        let word = u64::from_le_bytes(word);
+        if word & HIGHS != 0
+            || zero_bytes(word ^ (ONES * u64::from(b'<'))) | zero_bytes(word ^ (ONES * 0x7f)) != 0
+        {
+            return false;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .all(|c| c.is_ascii() && *c != b'<' && *c != 0x7f)
+}
+
+/// Where the run of bytes from `i` that need no attention inside a JSON
+/// string ends: at a quote, a backslash, a control character or the end.
+/// Eight bytes at a time, and the first special byte in a word is found by
+/// its bit, not by looking at the bytes again.
+pub(crate) fn plain_run(b: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = b.get(i..i + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let word = u64::from_le_bytes(word);
+        let special = doubled_bytes(word) | control_bytes(word);
+        if special != 0 {
+            return i + (special.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(c) = b.get(i) {
+        if *c == b'"' || *c == b'\\' || *c < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// `s` as a JSON string, escaped exactly as serde_json escapes.
+///
+/// The text block of every tool result is its answer escaped, and an
+/// answer is compact JSON: a quote every few bytes. A loop that finds the
+/// next special byte, copies the run before it and writes its escape stops
+/// at nearly every member, and calls `memcpy` for a handful of bytes each
+/// time. Here the answer goes eight bytes at a time: the word is written
+/// whole, and for each quote or backslash in it (found exactly, by bit
+/// arithmetic) the write point moves up to it, a backslash goes in, and the
+/// rest of the word is written again after it. A control character, which
+/// needs six bytes, hands the rest to [`write_escaped_slowly`].
+pub(crate) fn write_escaped(out: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
+    let start = out.len();
+    // Room for every byte doubled, the quotes, and a word written whole
+    // past the end.
+    out.resize(start + 2 * b.len() + 2 + 8, 0);
+    let buf = &mut out[start..];
+    buf[0] = b'"';
+    let mut w = 1;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let word = u64::from_le_bytes(bytes);
+        if control_bytes(word) != 0 {
+            break;
+        }
+        let mut doubled = doubled_bytes(word);
+        let (mut rest, mut from) = (word, 0);
+        while doubled != 0 {
+            let at = (doubled.trailing_zeros() / 8) as usize;
+            buf[w..w + 8].copy_from_slice(&rest.to_le_bytes());
+            w += at - from;
+            buf[w] = b'\\';
+            w += 1;
+            rest = word >> (8 * at);
+            from = at;
+            doubled &= doubled - 1;
+        }
+        buf[w..w + 8].copy_from_slice(&rest.to_le_bytes());
+        w += 8 - from;
+        i += 8;
+    }
+    // The last few bytes, and a word with a control character in it.
+    while let Some(&c) = b.get(i) {
+        if c < 0x20 {
+            break;
+        }
+        buf[w] = b'\\';
+        let doubled = usize::from(c == b'"' || c == b'\\');
+        buf[w + doubled] = c;
+        w += 1 + doubled;
+        i += 1;
+    }
+    if i < b.len() {
+        // A control character: whole characters so far, since it is ASCII.
+        out.truncate(start + w);
+        write_escaped_slowly(out, &b[i..]);
+        out.push(b'"');
+    } else {
+        buf[w] = b'"';
+        out.truncate(start + w + 1);
+    }
+}
+
+/// The bytes of a JSON string from a control character on, escaped, the
+/// runs that need nothing copied whole (no quotes around them).
+fn write_escaped_slowly(out: &mut Vec<u8>, b: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(b.len() + b.len() / 8 + 8);
+    let mut at = 0;
+    loop {
+        let end = plain_run(b, at);
+        out.extend_from_slice(&b[at..end]);
+        let Some(c) = b.get(end) else { break };
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            c => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(c >> 4)],
+                HEX[usize::from(c & 0xf)],
+            ]),
+        }
+        at = end + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_exactly_as_serde_json_does() {
+        let mut all = String::new();
+        for c in (0u8..0x80)
+            .map(char::from)
+            .chain(['é', '‹', '😀', '\u{2028}'])
+        {
+            all.push(c);
+        }
+        let quotes = "\"".repeat(101);
+        let backslashes = "\\".repeat(99);
+        for s in [
+            all.as_str(),
+            "",
+            "plain text that is long enough to take the word path",
+            "ab\"cdefgh\\ijklmnop\u{1}",
+            &quotes,
+            &backslashes,
+        ] {
+            let mut ours = Vec::new();
+            write_escaped(&mut ours, s);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(s).unwrap()
+            );
+        }
+        // Strings of every length up to three words, from characters that
+        // take each path (plain, doubled, long form, multi-byte), appended
+        // to what is already in the buffer.
+        let alphabet = [
+            'a', 'Z', ' ', '"', '\\', '\n', '\u{1f}', '\u{7f}', 'é', '😀', '/', ':',
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for len in 0..=24 {
+            for _ in 0..200 {
+                let s: String = (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect();
+                let mut ours = b"prefix".to_vec();
+                write_escaped(&mut ours, &s);
+                assert_eq!(
+                    ours,
+                    format!("prefix{}", serde_json::to_string(&s).unwrap()).into_bytes(),
+                    "{s:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_plain_run_ends_at_the_first_special_byte() {
+        // Every byte value, at every offset of a word, after every start.
+        for special in 0..=255u8 {
+            for len in 0..=20 {
+                let mut b = vec![b'a'; len];
+                b.push(special);
+                b.extend_from_slice(b"xy\"z");
+                let naive =
+                    |from: usize| (from..b.len()).find(|&j| matches!(b[j], b'"' | b'\\' | 0..0x20));
+                for from in 0..=len {
+                    assert_eq!(Some(plain_run(&b, from)), naive(from), "{b:?} from {from}");
+                }
+            }
+        }
+        assert_eq!(plain_run(b"abcdefghijk", 0), 11);
+    }
+
+    #[test]
+    fn plain_ascii_is_ascii_without_an_angle_or_a_del() {
+        for byte in 0..=255u8 {
+            for len in 0..=17 {
+                for at in 0..len {
+                    let mut b = vec![b'a'; len];
+                    b[at] = byte;
+                    let naive = b.iter().all(|c| c.is_ascii() && *c != b'<' && *c != 0x7f);
+                    assert_eq!(is_plain_ascii(&b), naive, "{b:?}");
+                }
+            }
+        }
+        assert!(is_plain_ascii(b""));
+    }
+}
