@@ -416,13 +416,11 @@ fn check(reply: &[u8], case: &Case) {
     assert_eq!(text.contains("\"isError\":true"), case.is_error, "{text}");
 }
 
-/// The `initialize` request every stdio server here is sent first.
-const INITIALIZE: &str = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":\"0\"}}}\n";
-
 /// The stdio server, one request in flight.
 struct Stdio_ {
     child: Child,
-    stdin: ChildStdin,
+    /// `None` once closed ([`Stdio_::finish`]).
+    stdin: Option<ChildStdin>,
     stdout: BufReader<ChildStdout>,
 }
 
@@ -432,7 +430,11 @@ impl Stdio_ {
     }
 
     fn spawn_binary(binary: &str, gateway: SocketAddr) -> Self {
-        let mut server = pinned(binary);
+        Self::serving(pinned(binary), gateway)
+    }
+
+    /// `server` (the binary, or a command that runs it) on `gateway`.
+    fn serving(mut server: Command, gateway: SocketAddr) -> Self {
         server
             .env("SMARTALEX_API_URL", format!("http://{gateway}"))
             .env("SMARTALEX_API_KEY", KEY)
@@ -455,7 +457,7 @@ impl Stdio_ {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let stdin = child.stdin.take().unwrap();
+        let stdin = child.stdin.take();
         let stdout = BufReader::new(child.stdout.take().unwrap());
         Self {
             child,
@@ -465,15 +467,23 @@ impl Stdio_ {
     }
 
     fn roundtrip(&mut self, line: &str) -> String {
-        self.stdin.write_all(line.as_bytes()).unwrap();
-        self.stdin.flush().unwrap();
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.flush().unwrap();
         let mut reply = String::new();
         self.stdout.read_line(&mut reply).unwrap();
         reply
     }
 
     fn initialize(&mut self) -> String {
-        self.roundtrip(INITIALIZE)
+        self.roundtrip("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":\"0\"}}}\n")
+    }
+
+    /// Close stdin, as a client that is done does, and wait for the
+    /// server to end: whether it ended well.
+    fn finish(&mut self) -> bool {
+        self.stdin = None;
+        self.child.wait().unwrap().success()
     }
 }
 
@@ -523,36 +533,20 @@ fn counted(binary: &str, gateway: SocketAddr, case: &Case) -> f64 {
             "smartalex-bench-{}-{calls}.callgrind",
             std::process::id()
         ));
-        let mut child = Command::new("valgrind")
+        let mut valgrind = Command::new("valgrind");
+        valgrind
             .args(["--tool=callgrind", "--quiet"])
             .arg(format!("--callgrind-out-file={}", file.display()))
-            .arg(binary)
-            .env("SMARTALEX_API_URL", format!("http://{gateway}"))
-            .env("SMARTALEX_API_KEY", KEY)
-            .env_remove("SMARTALEX_LOG")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{COUNT_ENV} runs the server under valgrind: {e}"));
-        let mut stdin = child.stdin.take().unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut roundtrip = |line: &str| {
-            stdin.write_all(line.as_bytes()).unwrap();
-            stdin.flush().unwrap();
-            let mut reply = String::new();
-            stdout.read_line(&mut reply).unwrap();
-            reply
-        };
-        let init = roundtrip(INITIALIZE);
+            .arg(binary);
+        let mut s = Stdio_::serving(valgrind, gateway);
+        let init = s.initialize();
         assert!(init.contains("\"protocolVersion\""), "{init}");
         for i in 0..calls {
-            check(roundtrip(&call_line(10 + i, case)).as_bytes(), case);
+            check(s.roundtrip(&call_line(10 + i, case)).as_bytes(), case);
         }
         // The server ends at the end of its input; callgrind writes its
         // totals as the process exits.
-        drop(stdin);
-        assert!(child.wait().unwrap().success());
+        assert!(s.finish(), "the server under valgrind failed");
         let text = std::fs::read_to_string(&file).unwrap();
         let _ = std::fs::remove_file(&file);
         *total = text
@@ -566,6 +560,9 @@ fn counted(binary: &str, gateway: SocketAddr, case: &Case) -> f64 {
 
 /// Instructions per call of every payload, of one build or two.
 fn count(gateway: SocketAddr, cases: &[Case], other: Option<&str>) {
+    if let Err(e) = Command::new("valgrind").arg("--version").output() {
+        panic!("{COUNT_ENV} runs the server under valgrind: {e}");
+    }
     let a = binary();
     println!("smartalex-mcp instructions per stdio call (callgrind, user space)");
     println!("  A = {a}");

@@ -20,9 +20,14 @@ fn zero_bytes(word: u64) -> u64 {
     !(((word & LOWS).wrapping_add(LOWS)) | word | LOWS)
 }
 
+/// The high bit of each byte of `word` that is `byte`.
+fn bytes_equal_to(word: u64, byte: u8) -> u64 {
+    zero_bytes(word ^ (ONES * u64::from(byte)))
+}
+
 /// The high bit of each byte of `word` that is a quote or a backslash.
 fn doubled_bytes(word: u64) -> u64 {
-    zero_bytes(word ^ (ONES * u64::from(b'"'))) | zero_bytes(word ^ (ONES * u64::from(b'\\')))
+    bytes_equal_to(word, b'"') | bytes_equal_to(word, b'\\')
 }
 
 /// The high bit of each byte of `word` that is a control character.
@@ -30,24 +35,24 @@ fn control_bytes(word: u64) -> u64 {
     zero_bytes(word & (ONES * 0xe0))
 }
 
+/// The eight bytes of `b` from `i` as a word, if there are eight.
+fn word_at(b: &[u8], i: usize) -> Option<u64> {
+    let chunk = b.get(i..i.checked_add(8)?)?;
+    <[u8; 8]>::try_from(chunk).ok().map(u64::from_le_bytes)
+}
+
 /// Whether `b` is ASCII without a `<` or a DEL: a third party's text that
 /// needs nothing done to it but the fence ([`crate::untrusted`]), if its
 /// string had no escapes. Eight bytes at a time.
 pub(crate) fn is_plain_ascii(b: &[u8]) -> bool {
-    let mut words = b.chunks_exact(8);
-    for chunk in &mut words {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-            return false;
-        };
-        let word = u64::from_le_bytes(word);
-        if word & HIGHS != 0
-            || zero_bytes(word ^ (ONES * u64::from(b'<'))) | zero_bytes(word ^ (ONES * 0x7f)) != 0
-        {
+    let mut i = 0;
+    while let Some(word) = word_at(b, i) {
+        if word & HIGHS != 0 || bytes_equal_to(word, b'<') | bytes_equal_to(word, 0x7f) != 0 {
             return false;
         }
+        i += 8;
     }
-    words
-        .remainder()
+    b[i..]
         .iter()
         .all(|c| c.is_ascii() && *c != b'<' && *c != 0x7f)
 }
@@ -57,11 +62,7 @@ pub(crate) fn is_plain_ascii(b: &[u8]) -> bool {
 /// Eight bytes at a time, and the first special byte in a word is found by
 /// its bit, not by looking at the bytes again.
 pub(crate) fn plain_run(b: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = b.get(i..i + 8) {
-        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let word = u64::from_le_bytes(word);
+    while let Some(word) = word_at(b, i) {
         let special = doubled_bytes(word) | control_bytes(word);
         if special != 0 {
             return i + (special.trailing_zeros() / 8) as usize;
@@ -98,11 +99,7 @@ pub(crate) fn write_escaped(out: &mut Vec<u8>, s: &str) {
     buf[0] = b'"';
     let mut w = 1;
     let mut i = 0;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let word = u64::from_le_bytes(bytes);
+    while let Some(word) = word_at(b, i) {
         if control_bytes(word) != 0 {
             break;
         }

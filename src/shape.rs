@@ -481,23 +481,26 @@ impl<'a, 's> Scan<'a, 's> {
                 }
                 // The member the last object had here, if this one's name
                 // is that, byte for byte; else the name, read and looked up.
-                let guess = order.get(member).and_then(|&k| props.get(k));
-                let found =
-                    match guess.filter(|p| p.plain && self.b[self.i..].starts_with(p.quoted())) {
-                        Some(p) => {
-                            self.i += p.quoted().len();
-                            order.get(member).copied()
-                        }
-                        None => {
-                            let key = self.token()?;
-                            let name = key_text(&key).map_err(|m| self.syntax(&m))?;
-                            // A linear scan on length first beats a binary search
-                            // of memcmp calls for the ten-odd members of a record.
-                            props
-                                .iter()
-                                .position(|p| p.name.len() == name.len() && p.name == *name)
-                        }
-                    };
+                let guess = order.get(member).copied().filter(|&k| {
+                    props
+                        .get(k)
+                        .is_some_and(|p| p.plain && self.b[self.i..].starts_with(p.quoted()))
+                });
+                let found = match guess {
+                    Some(k) => {
+                        self.i += props[k].quoted().len();
+                        Some(k)
+                    }
+                    None => {
+                        let key = self.token()?;
+                        let name = key_text(&key).map_err(|m| self.syntax(&m))?;
+                        // A linear scan on length first beats a binary search
+                        // of memcmp calls for the ten-odd members of a record.
+                        props
+                            .iter()
+                            .position(|p| p.name.len() == name.len() && p.name == *name)
+                    }
+                };
                 match order.get_mut(member) {
                     Some(slot) => *slot = found.unwrap_or(UNKNOWN),
                     None => order.push(found.unwrap_or(UNKNOWN)),
