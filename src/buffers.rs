@@ -1,8 +1,8 @@
 //! Answer-sized byte buffers, kept from one call for the next.
 //!
 //! A tool answer passes through buffers the size of the answer: the shaped
-//! JSON ([`crate::shape`]) and the message it is spliced into
-//! ([`crate::splice`]). glibc's malloc gives the top of its heap back to the
+//! JSON and its text block's form ([`crate::written`]), and the message
+//! they are spliced into ([`crate::splice`]). glibc's malloc gives the top of its heap back to the
 //! system once more than 128 KiB is free there, so with a 100-contact page
 //! (96 KB on the wire) every call grew the heap with `brk`, faulted the new
 //! pages in, and gave them back at the end: `strace` counted 4,409 `brk`s

@@ -1,8 +1,10 @@
 //! JSON string bytes, eight at a time.
 //!
-//! Every tool answer passes through here twice: the scan ([`crate::shape`])
-//! finds the end of each string token with [`plain_run`], and the text block
-//! of the result is the whole answer escaped by [`write_escaped`]
+//! Every string of every tool answer passes through here: the scan
+//! ([`crate::shape`]) finds the end of each string token with
+//! [`plain_run`], and escapes what it must rewrite with [`write_escaped`]
+//! (and, for the text block, the same again: [`crate::written`]); an
+//! answer that was cut to fit is escaped whole for its text block
 //! ([`crate::splice`]). Compact JSON has a quote every few bytes, so
 //! anything that stops and looks at bytes one at a time, or calls `memcpy`
 //! for each run between two quotes, pays for it on every member of every
@@ -15,27 +17,32 @@ const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// The high bit of each byte of `word` that is zero, and of no other.
+#[inline]
 fn zero_bytes(word: u64) -> u64 {
     const LOWS: u64 = !HIGHS;
     !(((word & LOWS).wrapping_add(LOWS)) | word | LOWS)
 }
 
 /// The high bit of each byte of `word` that is `byte`.
+#[inline]
 fn bytes_equal_to(word: u64, byte: u8) -> u64 {
     zero_bytes(word ^ (ONES * u64::from(byte)))
 }
 
 /// The high bit of each byte of `word` that is a quote or a backslash.
+#[inline]
 fn doubled_bytes(word: u64) -> u64 {
     bytes_equal_to(word, b'"') | bytes_equal_to(word, b'\\')
 }
 
 /// The high bit of each byte of `word` that is a control character.
+#[inline]
 fn control_bytes(word: u64) -> u64 {
     zero_bytes(word & (ONES * 0xe0))
 }
 
 /// The eight bytes of `b` from `i` as a word, if there are eight.
+#[inline]
 fn word_at(b: &[u8], i: usize) -> Option<u64> {
     let chunk = b.get(i..i.checked_add(8)?)?;
     <[u8; 8]>::try_from(chunk).ok().map(u64::from_le_bytes)
@@ -44,6 +51,7 @@ fn word_at(b: &[u8], i: usize) -> Option<u64> {
 /// Whether `b` is ASCII without a `<` or a DEL: a third party's text that
 /// needs nothing done to it but the fence ([`crate::untrusted`]), if its
 /// string had no escapes. Eight bytes at a time.
+#[inline]
 pub(crate) fn is_plain_ascii(b: &[u8]) -> bool {
     let mut i = 0;
     while let Some(word) = word_at(b, i) {
@@ -61,6 +69,7 @@ pub(crate) fn is_plain_ascii(b: &[u8]) -> bool {
 /// string ends: at a quote, a backslash, a control character or the end.
 /// Eight bytes at a time, and the first special byte in a word is found by
 /// its bit, not by looking at the bytes again.
+#[inline]
 pub(crate) fn plain_run(b: &[u8], mut i: usize) -> usize {
     while let Some(word) = word_at(b, i) {
         let special = doubled_bytes(word) | control_bytes(word);
@@ -90,14 +99,19 @@ pub(crate) fn plain_run(b: &[u8], mut i: usize) -> usize {
 /// rest of the word is written again after it. A control character, which
 /// needs six bytes, hands the rest to [`write_escaped_slowly`].
 pub(crate) fn write_escaped(out: &mut Vec<u8>, s: &str) {
-    let b = s.as_bytes();
+    out.push(b'"');
+    write_escaped_inner(out, s.as_bytes());
+    out.push(b'"');
+}
+
+/// [`write_escaped`] without the quotes: `b` (UTF-8, or a run of it that
+/// starts and ends on whole characters) as it stands inside a JSON string.
+pub(crate) fn write_escaped_inner(out: &mut Vec<u8>, b: &[u8]) {
     let start = out.len();
-    // Room for every byte doubled, the quotes, and a word written whole
-    // past the end.
-    out.resize(start + 2 * b.len() + 2 + 8, 0);
+    // Room for every byte doubled and a word written whole past the end.
+    out.resize(start + 2 * b.len() + 8, 0);
     let buf = &mut out[start..];
-    buf[0] = b'"';
-    let mut w = 1;
+    let mut w = 0;
     let mut i = 0;
     while let Some(word) = word_at(b, i) {
         if control_bytes(word) != 0 {
@@ -130,14 +144,10 @@ pub(crate) fn write_escaped(out: &mut Vec<u8>, s: &str) {
         w += 1 + doubled;
         i += 1;
     }
+    out.truncate(start + w);
     if i < b.len() {
         // A control character: whole characters so far, since it is ASCII.
-        out.truncate(start + w);
         write_escaped_slowly(out, &b[i..]);
-        out.push(b'"');
-    } else {
-        buf[w] = b'"';
-        out.truncate(start + w + 1);
     }
 }
 

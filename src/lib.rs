@@ -33,6 +33,7 @@ pub mod surface;
 pub mod tools;
 pub mod truncate;
 pub mod untrusted;
+mod written;
 
 // Who a request acts for: below both the server and the HTTP transport.
 #[cfg(feature = "http")]

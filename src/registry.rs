@@ -18,6 +18,7 @@ use crate::error::{CallError, Violation, snippet};
 use crate::gateway::Gateway;
 use crate::shape::Shape;
 use crate::tools::{Selection, ToolSpec};
+use crate::written::Written;
 use smartalex_schema::Schema;
 
 /// One served tool.
@@ -97,22 +98,40 @@ pub struct Output {
     pub text: String,
     /// What was cut to fit, and how to get it, if anything was.
     pub note: Option<String>,
+    /// `text` as it stands inside a JSON string, when the scan wrote it
+    /// ([`crate::written`]); the text block is spliced from it.
+    escaped: Option<Vec<u8>>,
 }
 
 impl Output {
-    /// `text` (the answer as compact JSON), cut to `limit` bytes if longer.
-    fn fit(spec: &ToolSpec, text: String, limit: usize) -> Self {
+    /// `text` (the answer as compact JSON, `escaped` its string form), cut
+    /// to `limit` bytes if longer.
+    fn fit(spec: &ToolSpec, text: String, escaped: Vec<u8>, limit: usize) -> Self {
         if text.len() <= limit {
-            return Self { text, note: None };
+            return Self {
+                text,
+                note: None,
+                escaped: Some(escaped),
+            };
         }
-        // Rare: only a result over the limit is parsed into a tree to cut.
+        // Rare: only a result over the limit is parsed into a tree to cut,
+        // and the text that is left is escaped when it is written.
+        crate::buffers::give(escaped);
         let mut text = text;
         let Ok(mut body) = serde_json::from_str::<Value>(&text) else {
-            return Self { text, note: None };
+            return Self {
+                text,
+                note: None,
+                escaped: None,
+            };
         };
         let pages = spec.input_schema.contains("\"per_page\"");
         let note = crate::truncate::fit(&mut body, &mut text, limit, pages);
-        Self { text, note }
+        Self {
+            text,
+            note,
+            escaped: None,
+        }
     }
 
     /// The answer as a JSON value (resources and completions work on it).
@@ -292,8 +311,13 @@ impl Entry {
                     "the tool's output schema could not be compiled ({e})"
                 ))
             })?;
-        // Fences add about a third to a page of contacts.
-        let mut out = crate::buffers::take(answer.len() + answer.len() / 2 + 64);
+        // Fences add about a third to a page of contacts, and escaping its
+        // quotes a tenth more.
+        let room = answer.len() + answer.len() / 2 + 64;
+        let mut out = Written::new(
+            crate::buffers::take(room),
+            crate::buffers::take(room + room / 4),
+        );
         if let Err(misfit) = shape.transcode(answer, &mut out) {
             let first = answer.iter().find(|b| !b.is_ascii_whitespace());
             if !matches!(first, Some(b'{') | Some(b'[')) {
@@ -307,9 +331,11 @@ impl Entry {
                 .unwrap_or_else(|| misfit.to_string());
             return Err(CallError::BadPayload(why));
         }
-        let text = String::from_utf8(out).map_err(|e| CallError::BadPayload(e.to_string()))?;
+        let Written { json, text } = out;
+        let json = String::from_utf8(json).map_err(|e| CallError::BadPayload(e.to_string()))?;
         Ok(Output::fit(
             self.spec,
+            json,
             text,
             crate::truncate::MAX_RESULT_BYTES,
         ))
@@ -358,7 +384,7 @@ impl Outcome {
     pub(crate) fn into_spliced_result(self) -> CallToolResult {
         match self {
             Outcome::Ok(output) => {
-                let (structured, text) = crate::splice::stash_answer(output.text);
+                let (structured, text) = crate::splice::stash_answer(output.text, output.escaped);
                 Self::success(text, structured, output.note)
             }
             failed => failed.into_result(),

@@ -19,7 +19,10 @@
 //!   members omitted, uuids lower-case, timestamps in UTC with `Z`, numbers
 //!   of `type: number` written as `f64`;
 //! - strings are copied as they are unless they must change (escapes,
-//!   fences, non-canonical forms): nothing is allocated for the rest.
+//!   fences, non-canonical forms): nothing is allocated for the rest;
+//! - the text block's form of the answer (the JSON as a JSON string) is
+//!   written alongside, so nothing reads the answer again to escape it
+//!   ([`crate::written`]).
 //!
 //! The scanner accepts exactly RFC 8259 JSON (UTF-8, no trailing commas or
 //! garbage), nesting at most [`MAX_DEPTH`] deep.
@@ -30,7 +33,13 @@ use serde_json::Value;
 
 use smartalex_schema::{Pattern, format_message, format_ok};
 
-use crate::escape::{plain_run, write_escaped};
+use crate::escape::{plain_run, write_escaped_inner};
+use crate::written::{Mark, Written};
+
+/// The fence around a third party's text ([`crate::untrusted`]) with the
+/// string's quote, as JSON and as the text block has it ([`Written`]).
+const FENCE_OPEN: [&[u8]; 2] = [b"\"<untrusted>", b"\\\"<untrusted>"];
+const FENCE_CLOSE: [&[u8]; 2] = [b"</untrusted>\"", b"</untrusted>\\\""];
 
 /// How deep an answer may nest (serde_json's own default).
 const MAX_DEPTH: usize = 128;
@@ -85,8 +94,10 @@ enum Kind {
 #[derive(Debug)]
 struct Prop {
     name: String,
-    /// `"<name>":`, as the member is written.
+    /// `"<name>":`, as the member is written, and as it stands in the
+    /// text block (escaped, [`Written`]).
     head: Box<[u8]>,
+    text_head: Box<[u8]>,
     /// The name needs no escape in JSON: `"<name>"` is how it is sent.
     plain: bool,
     node: Node,
@@ -138,9 +149,10 @@ impl Shape {
         Ok(Self { root })
     }
 
-    /// Check `input` and append its canonical, fenced form to `out`. On a
-    /// misfit `out` holds a partial answer the caller must discard.
-    pub(crate) fn transcode(&self, input: &[u8], out: &mut Vec<u8>) -> Result<(), Misfit> {
+    /// Check `input` and append its canonical, fenced form to `out`, as
+    /// JSON and as the text of a JSON string ([`Written`]). On a misfit
+    /// `out` holds a partial answer the caller must discard.
+    pub(crate) fn transcode(&self, input: &[u8], out: &mut Written) -> Result<(), Misfit> {
         let text = std::str::from_utf8(input).map_err(|e| Misfit {
             path: String::new(),
             message: format!("the answer is not UTF-8 ({e})"),
@@ -187,9 +199,13 @@ impl Node {
                     .into_iter()
                     .flatten()
                 {
+                    let head = format!("{}:", Value::String(name.clone())).into_bytes();
+                    let mut text_head = Vec::new();
+                    write_escaped_inner(&mut text_head, &head);
                     props.push(Prop {
                         name: name.clone(),
-                        head: format!("\"{name}\":").into_bytes().into(),
+                        head: head.into(),
+                        text_head: text_head.into(),
                         plain: plain_run(name.as_bytes(), 0) == name.len(),
                         node: Node::compile(s)?,
                         required: required.contains(&name.as_str()),
@@ -293,9 +309,9 @@ struct Scan<'a, 's> {
 #[derive(Default)]
 struct Scratch {
     /// Its written members: property index, start and end in the output.
-    spans: Vec<(usize, usize, usize)>,
-    /// The buffer they are put in order through.
-    written: Vec<u8>,
+    spans: Vec<(usize, Mark, Mark)>,
+    /// The buffers they are put in order through.
+    written: Written,
     /// The property index of each member of the last object here, in the
     /// order they came ([`UNKNOWN`] for one the schema does not have), and
     /// the properties they index (the address of the slice): the items of a
@@ -303,6 +319,8 @@ struct Scratch {
     /// object's are looked for where the last one's were.
     order: Vec<usize>,
     order_of: usize,
+    /// Whether the last object here had its members out of order.
+    shuffled: bool,
 }
 
 /// In [`Scratch::order`], a member the schema does not name.
@@ -362,6 +380,7 @@ impl<'a, 's> Scan<'a, 's> {
         })
     }
 
+    #[inline]
     fn expect(&mut self, byte: u8) -> Fit<()> {
         if self.peek() == Some(byte) {
             self.i += 1;
@@ -373,6 +392,7 @@ impl<'a, 's> Scan<'a, 's> {
 
     /// After a member or an item: `true` past the closing bracket, `false`
     /// past a comma.
+    #[inline]
     fn closes(&mut self, close: u8) -> Fit<bool> {
         self.ws();
         match self.peek() {
@@ -424,7 +444,7 @@ impl<'a, 's> Scan<'a, 's> {
         self.misfit(format!("must be {what} (got {got})"))
     }
 
-    fn value(&mut self, node: &'s Node, out: &mut Vec<u8>, depth: usize) -> Fit<()> {
+    fn value(&mut self, node: &'s Node, out: &mut Written, depth: usize) -> Fit<()> {
         if depth > MAX_DEPTH {
             return Err(self.syntax("nested too deeply"));
         }
@@ -435,25 +455,21 @@ impl<'a, 's> Scan<'a, 's> {
             Kind::Integer(bounds) => self.integer(*bounds, out),
             Kind::Number(bounds) => self.number(*bounds, out),
             Kind::Bool => match self.peek() {
-                Some(b't') => self
-                    .literal(b"true")
-                    .map(|()| out.extend_from_slice(b"true")),
-                Some(b'f') => self
-                    .literal(b"false")
-                    .map(|()| out.extend_from_slice(b"false")),
+                Some(b't') => self.literal(b"true").map(|()| out.same(b"true")),
+                Some(b'f') => self.literal(b"false").map(|()| out.same(b"false")),
                 _ => Err(self.wrong_type("a boolean")),
             },
             Kind::Any => self.any(out),
         }
     }
 
-    fn object(&mut self, props: &'s [Prop], out: &mut Vec<u8>, depth: usize) -> Fit<()> {
+    fn object(&mut self, props: &'s [Prop], out: &mut Written, depth: usize) -> Fit<()> {
         if self.peek() != Some(b'{') {
             return Err(self.wrong_type("an object"));
         }
         self.i += 1;
-        let open = out.len();
-        out.push(b'{');
+        out.byte(b'{');
+        let open = out.mark();
         // Where each written member is in `out`, by property index.
         if self.scratch.len() <= depth {
             self.scratch.resize_with(depth + 1, Default::default);
@@ -463,11 +479,22 @@ impl<'a, 's> Scan<'a, 's> {
             mut written,
             mut order,
             order_of,
+            shuffled,
         } = std::mem::take(&mut self.scratch[depth]);
         spans.clear();
-        if order_of != props.as_ptr().addr() {
+        let same_props = order_of == props.as_ptr().addr();
+        if !same_props {
             order.clear();
         }
+        // The last object here had its members out of order, and so most
+        // likely has this one (the items of a page come alike): they are
+        // written aside as they come and put in order once, rather than
+        // written in place, moved aside and put back.
+        let staged = same_props && shuffled;
+        if staged {
+            written.clear();
+        }
+        let to: &mut Written = if staged { &mut written } else { out };
         let mut seen = 0u64;
         let mut member = 0;
         self.ws();
@@ -520,21 +547,21 @@ impl<'a, 's> Scan<'a, 's> {
                         if !prop.required && self.peek() == Some(b'n') {
                             self.literal(b"null")?;
                         } else {
-                            let mark = out.len();
+                            let mark = to.mark();
                             if !spans.is_empty() {
-                                out.push(b',');
+                                to.byte(b',');
                             }
-                            let start = out.len();
-                            out.extend_from_slice(&prop.head);
+                            let start = to.mark();
+                            to.head(&prop.head, &prop.text_head);
                             self.path.push(Seg::Key(&prop.name));
-                            self.value(&prop.node, out, depth + 1)?;
+                            self.value(&prop.node, to, depth + 1)?;
                             self.path.pop();
                             let empty_list = matches!(prop.node.kind, Kind::Array { .. })
-                                && out.ends_with(b":[]");
+                                && to.json.ends_with(b":[]");
                             if !prop.required && empty_list {
-                                out.truncate(mark);
+                                to.truncate(mark);
                             } else {
-                                spans.push((k, start, out.len()));
+                                spans.push((k, start, to.mark()));
                             }
                         }
                     }
@@ -552,25 +579,35 @@ impl<'a, 's> Scan<'a, 's> {
                 return Err(missing);
             }
         }
-        if spans.windows(2).any(|w| w[0].0 > w[1].0) {
-            written.clear();
-            written.extend_from_slice(&out[open + 1..]);
-            out.truncate(open + 1);
+        let shuffled = spans.windows(2).any(|w| w[0].0 > w[1].0);
+        if staged || shuffled {
+            // Where the members' marks count from in `written`.
+            let base = if staged {
+                Mark::default()
+            } else {
+                out.move_from(open, &mut written);
+                open
+            };
             spans.sort_unstable_by_key(|s| s.0);
             for (n, (_, start, end)) in spans.iter().enumerate() {
                 if n > 0 {
-                    out.push(b',');
+                    out.byte(b',');
                 }
-                out.extend_from_slice(&written[start - open - 1..end - open - 1]);
+                out.copy(
+                    &written,
+                    Written::since(*start, base),
+                    Written::since(*end, base),
+                );
             }
         }
-        out.push(b'}');
+        out.byte(b'}');
         order.truncate(member);
         self.scratch[depth] = Scratch {
             spans,
             written,
             order,
             order_of: props.as_ptr().addr(),
+            shuffled,
         };
         Ok(())
     }
@@ -580,14 +617,14 @@ impl<'a, 's> Scan<'a, 's> {
         items: &'s Node,
         min: Option<u64>,
         max: Option<u64>,
-        out: &mut Vec<u8>,
+        out: &mut Written,
         depth: usize,
     ) -> Fit<()> {
         if self.peek() != Some(b'[') {
             return Err(self.wrong_type("an array"));
         }
         self.i += 1;
-        out.push(b'[');
+        out.byte(b'[');
         let mut n = 0usize;
         self.ws();
         if self.peek() == Some(b']') {
@@ -596,7 +633,7 @@ impl<'a, 's> Scan<'a, 's> {
             loop {
                 self.ws();
                 if n > 0 {
-                    out.push(b',');
+                    out.byte(b',');
                 }
                 self.path.push(Seg::Index(n));
                 self.value(items, out, depth + 1)?;
@@ -607,7 +644,7 @@ impl<'a, 's> Scan<'a, 's> {
                 }
             }
         }
-        out.push(b']');
+        out.byte(b']');
         let len = n as u64;
         if let Some(min) = min.filter(|m| len < *m) {
             return Err(self.misfit(format!("must have at least {min} item(s)")));
@@ -649,7 +686,7 @@ impl<'a, 's> Scan<'a, 's> {
         Ok(Token { raw, escaped })
     }
 
-    fn string_value(&mut self, rules: &StrRules, untrusted: bool, out: &mut Vec<u8>) -> Fit<()> {
+    fn string_value(&mut self, rules: &StrRules, untrusted: bool, out: &mut Written) -> Fit<()> {
         if self.peek() != Some(b'"') {
             return Err(self.wrong_type("a string"));
         }
@@ -708,23 +745,23 @@ impl<'a, 's> Scan<'a, 's> {
                 return Err(self.misfit(format_message(format, &quoted())));
             }
         };
+        let raw = token.raw.as_bytes();
+        let as_read = canonical.is_none() && !token.escaped;
         if untrusted {
-            match &canonical {
-                Some(c) => crate::untrusted::write_fenced(out, c, None),
-                None => crate::untrusted::write_fenced(
-                    out,
-                    &text,
-                    (!token.escaped).then_some(token.raw.as_bytes()),
-                ),
+            if as_read && crate::untrusted::needs_only_the_fence(raw) {
+                out.enclosed(FENCE_OPEN, raw, FENCE_CLOSE);
+            } else {
+                let mark = out.mark();
+                let text = canonical.as_deref().unwrap_or(&text);
+                crate::untrusted::write_fenced(&mut out.json, text, None);
+                out.escape_since(mark);
             }
-        } else if let Some(c) = canonical {
-            write_escaped(out, &c);
-        } else if token.escaped {
-            write_escaped(out, &text);
+        } else if as_read {
+            out.string(raw);
         } else {
-            out.push(b'"');
-            out.extend_from_slice(token.raw.as_bytes());
-            out.push(b'"');
+            let mark = out.mark();
+            crate::escape::write_escaped(&mut out.json, canonical.as_deref().unwrap_or(&text));
+            out.escape_since(mark);
         }
         Ok(())
     }
@@ -787,7 +824,7 @@ impl<'a, 's> Scan<'a, 's> {
         matches!(self.peek(), Some(b'-' | b'0'..=b'9'))
     }
 
-    fn integer(&mut self, bounds: Bounds, out: &mut Vec<u8>) -> Fit<()> {
+    fn integer(&mut self, bounds: Bounds, out: &mut Written) -> Fit<()> {
         if !self.is_number_start() {
             return Err(self.wrong_type("an integer"));
         }
@@ -807,14 +844,14 @@ impl<'a, 's> Scan<'a, 's> {
         };
         self.check_bounds(value, text, bounds)?;
         if text == "-0" {
-            out.push(b'0');
+            out.byte(b'0');
         } else {
-            out.extend_from_slice(text.as_bytes());
+            out.same(text.as_bytes());
         }
         Ok(())
     }
 
-    fn number(&mut self, bounds: Bounds, out: &mut Vec<u8>) -> Fit<()> {
+    fn number(&mut self, bounds: Bounds, out: &mut Written) -> Fit<()> {
         if !self.is_number_start() {
             return Err(self.wrong_type("a number"));
         }
@@ -825,7 +862,10 @@ impl<'a, 's> Scan<'a, 's> {
         }
         self.check_bounds(value, text, bounds)?;
         // As the SDK's `f64` fields wrote it: `0` is `0.0`.
-        serde_json::to_writer(out, &value).map_err(|e| self.misfit(e.to_string()))
+        let mark = out.mark();
+        serde_json::to_writer(&mut out.json, &value).map_err(|e| self.misfit(e.to_string()))?;
+        out.same_since(mark);
+        Ok(())
     }
 
     fn check_bounds(&self, value: f64, text: &str, bounds: Bounds) -> Fit<()> {
@@ -839,13 +879,16 @@ impl<'a, 's> Scan<'a, 's> {
     }
 
     /// Any JSON value, rewritten as serde_json writes a `Value`.
-    fn any(&mut self, out: &mut Vec<u8>) -> Fit<()> {
+    fn any(&mut self, out: &mut Written) -> Fit<()> {
         let mut values =
             serde_json::Deserializer::from_slice(&self.b[self.i..]).into_iter::<Value>();
         match values.next() {
             Some(Ok(v)) => {
                 self.i += values.byte_offset();
-                serde_json::to_writer(out, &v).map_err(|e| self.misfit(e.to_string()))
+                let mark = out.mark();
+                serde_json::to_writer(&mut out.json, &v).map_err(|e| self.misfit(e.to_string()))?;
+                out.escape_since(mark);
+                Ok(())
             }
             Some(Err(e)) => Err(self.syntax(&e.to_string())),
             None => Err(self.syntax("expected a value")),
@@ -895,12 +938,19 @@ impl<'a, 's> Scan<'a, 's> {
     }
 }
 
-/// A string token's text: borrowed when it has no escapes.
+/// A string token's text: borrowed when it has no escapes (inlined: most
+/// have none, and the call cost more than the check).
+#[inline(always)]
 fn key_text<'a>(token: &Token<'a>) -> Result<Cow<'a, str>, String> {
-    let raw = token.raw;
-    if !token.escaped {
-        return Ok(Cow::Borrowed(raw));
+    if token.escaped {
+        unescape(token.raw).map(Cow::Owned)
+    } else {
+        Ok(Cow::Borrowed(token.raw))
     }
+}
+
+/// The text of a JSON string token with escapes.
+fn unescape(raw: &str) -> Result<String, String> {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {
@@ -936,7 +986,7 @@ fn key_text<'a>(token: &Token<'a>) -> Result<Cow<'a, str>, String> {
             _ => return Err("invalid escape".into()),
         }
     }
-    Ok(Cow::Owned(out))
+    Ok(out)
 }
 
 fn hex4(chars: &mut std::str::Chars<'_>) -> Result<u32, String> {
@@ -1092,15 +1142,39 @@ mod tests {
             "notes":{"type":"string"},
             "created_at":{"type":"string","format":"date-time"},
             "score":{"type":"number","minimum":0},
-            "kind":{"type":"string","enum":["lead","customer"]}}}},
+            "kind":{"type":"string","enum":["lead","customer"]},
+            "meta":{}}}},
         "page":{"type":"integer","minimum":1}}}"#;
 
     fn run(input: &str) -> Result<String, Misfit> {
         let paths = ["data/*/notes", "data/*/first_name", "missing/*/x", "page/x"];
         let shape = Shape::compile(CONTACT_LIST, &paths).unwrap();
-        let mut out = Vec::new();
+        let mut out = Written::default();
         shape.transcode(input.as_bytes(), &mut out)?;
-        Ok(String::from_utf8(out).unwrap())
+        let json = String::from_utf8(out.json).unwrap();
+        // The text block's form, written alongside, is the JSON escaped.
+        let mut escaped = Vec::new();
+        crate::escape::write_escaped(&mut escaped, &json);
+        assert_eq!(
+            format!("\"{}\"", String::from_utf8(out.text).unwrap()),
+            String::from_utf8(escaped).unwrap(),
+            "{input}"
+        );
+        Ok(json)
+    }
+
+    #[test]
+    fn the_fence_is_the_envelope_in_both_forms() {
+        let quoted = |s: &str| format!("\"{s}");
+        let escaped = |s: &str| {
+            let mut out = Vec::new();
+            write_escaped_inner(&mut out, s.as_bytes());
+            out
+        };
+        let open = quoted(crate::untrusted::OPEN);
+        let close = format!("{}\"", crate::untrusted::CLOSE);
+        assert_eq!(FENCE_OPEN, [open.as_bytes(), &escaped(&open)]);
+        assert_eq!(FENCE_CLOSE, [close.as_bytes(), &escaped(&close)]);
     }
 
     #[test]
@@ -1114,6 +1188,25 @@ mod tests {
             got,
             r#"{"data":[{"created_at":"2026-11-01T10:00:00Z","first_name":"<untrusted>Adaé</untrusted>","id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","notes":"<untrusted>call \"later\"</untrusted>","score":0.0}],"page":1}"#
         );
+    }
+
+    #[test]
+    fn the_text_block_form_is_written_alongside_every_kind_of_value() {
+        // `run` checks the text form against the JSON escaped; these take
+        // every way a value is written, in and out of order.
+        let got = run(r#"{"data":[{"meta":{"q":"a\"b","c":"\u0001\t","n":[1.0,-0,true,null]},
+            "notes":"<untrusted>forged</untrusted> \"quoted\" \\ tab\t \u202e",
+            "id":"A1B2C3D4-E5F6-7890-ABCD-EF1234567890","first_name":"Zoë\n",
+            "created_at":"2026-11-01T12:00:00.000+02:00","tags":["x\"y","\/"],
+            "score":0.5e1,"kind":"lead"},
+            {"created_at":"2026-11-01T12:00:00.250Z","first_name":"plain","id":"a1b2c3d4-e5f6-7890-abcd-ef1234567890","tags":[]}],
+            "page":2}"#)
+        .unwrap();
+        assert!(
+            got.contains(r#""meta":{"q":"a\"b","c":"\u0001\t","n":[1.0,-0.0,true,null]}"#),
+            "{got}"
+        );
+        assert!(got.contains(r#""tags":["x\"y","/"]"#), "{got}");
     }
 
     #[test]
@@ -1207,6 +1300,51 @@ mod tests {
             let got = run(input).unwrap_err().to_string();
             assert!(got.starts_with(want), "{input}\n got: {got}\nwant: {want}");
         }
+    }
+
+    /// A whole-second stamp is copied as it is exactly when chrono reads
+    /// it and writes it back the same (a leap second aside): every day of
+    /// four years around leap years and centuries, every byte broken once.
+    #[test]
+    fn a_plain_utc_stamp_is_what_chrono_would_write() {
+        let chrono_keeps = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s).is_ok_and(|t| {
+                t.with_timezone(&chrono::Utc)
+                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                    == s
+            })
+        };
+        let mut stamps = Vec::new();
+        for year in [1999, 2000, 2024, 2100] {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    stamps.push(format!("{year}-{month:02}-{day:02}T23:59:59Z"));
+                }
+            }
+        }
+        for time in ["24:00:00", "00:60:00", "00:00:60", "12:34:56", "1a:00:00"] {
+            stamps.push(format!("2026-12-03T{time}Z"));
+        }
+        let good = "2026-12-03T12:34:56Z";
+        for at in 0..good.len() {
+            for byte in [b'0', b'9', b'/', b':', b'-', b'T', b'Z', b' '] {
+                let mut b = good.as_bytes().to_vec();
+                b[at] = byte;
+                stamps.push(String::from_utf8(b).unwrap());
+            }
+        }
+        let mut copied = 0;
+        for stamp in &stamps {
+            // A leap second chrono keeps too, but it is left to chrono.
+            let leap = stamp.ends_with(":60Z");
+            assert_eq!(
+                is_plain_utc(stamp.as_bytes()),
+                chrono_keeps(stamp) && !leap,
+                "{stamp}"
+            );
+            copied += usize::from(is_plain_utc(stamp.as_bytes()));
+        }
+        assert!(copied > 1_000, "{copied}");
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! know, and name a stashed answer. rmcp serializes the (now tiny) message as
 //! usual; the transport then [`splice`]s the answer in — raw JSON in place of
 //! the `structuredContent` placeholder, the escaped string in place of the
-//! text one — writing each byte once. Both transports splice: the stdio
+//! text one (as the scan wrote it beside the JSON, [`crate::written`]; an
+//! answer cut to fit is escaped here) — writing each byte once. Both transports splice: the stdio
 //! writer ([`crate::stdio`]) and the HTTP body ([`crate::http`]).
 //!
 //! A stashed answer is taken when its message is written. One that never
@@ -40,6 +41,9 @@ const TEXT: char = 't';
 struct Stashed {
     at: Instant,
     json: String,
+    /// `json` as it stands inside a JSON string, when the scan wrote it
+    /// ([`crate::written`]); else it is escaped as it is spliced.
+    escaped: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Default)]
@@ -78,13 +82,14 @@ pub(crate) fn marker() -> &'static str {
     })
 }
 
-/// Keep `json` (an answer's compact JSON) for the wire; returns the
-/// placeholders for `structuredContent` and for the text block.
+/// Keep `json` (an answer's compact JSON, and `escaped` its form inside a
+/// JSON string if it was written) for the wire; returns the placeholders
+/// for `structuredContent` and for the text block.
 ///
 /// The `structuredContent` placeholder is an object with one member,
 /// `{"<marker>s<id>":0}`: structured content is an object, and rmcp drops
 /// any other value from a result for a client before 2026-07-28.
-pub(crate) fn stash_answer(json: String) -> (Value, String) {
+pub(crate) fn stash_answer(json: String, escaped: Option<Vec<u8>>) -> (Value, String) {
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
     let now = Instant::now();
     {
@@ -98,7 +103,14 @@ pub(crate) fn stash_answer(json: String) -> (Value, String) {
             };
             s.answers.remove(&oldest);
         }
-        s.answers.insert(id, Stashed { at: now, json });
+        s.answers.insert(
+            id,
+            Stashed {
+                at: now,
+                json,
+                escaped,
+            },
+        );
         WAITING.store(s.answers.len(), Ordering::Relaxed);
     }
     (
@@ -199,6 +211,10 @@ pub(crate) fn splice(message: Vec<u8>) -> Vec<u8> {
         out.extend_from_slice(&message[copied..start]);
         if kind == STRUCTURED as u8 {
             out.extend_from_slice(answer.json.as_bytes());
+        } else if let Some(escaped) = &answer.escaped {
+            out.push(b'"');
+            out.extend_from_slice(escaped);
+            out.push(b'"');
         } else {
             crate::escape::write_escaped(&mut out, &answer.json);
         }
@@ -211,6 +227,9 @@ pub(crate) fn splice(message: Vec<u8>) -> Vec<u8> {
     }
     for (_, answer) in taken {
         crate::buffers::give(answer.json.into_bytes());
+        if let Some(escaped) = answer.escaped {
+            crate::buffers::give(escaped);
+        }
     }
     out
 }
@@ -239,17 +258,30 @@ mod tests {
     #[test]
     fn both_placeholders_become_the_answer_once() {
         let answer = r#"{"data":[{"notes":"say \"hi\""}],"total":1}"#;
-        let (structured, text) = stash_answer(answer.to_owned());
-        let message = json!({"jsonrpc": "2.0", "id": 1, "result": {
-            "content": [{"type": "text", "text": text}],
-            "structuredContent": structured, "isError": false}});
-        let spliced = splice(serde_json::to_vec(&message).unwrap());
-        let got: Value = serde_json::from_slice(&spliced).unwrap();
+        // The text block escaped as it is spliced, or as the scan wrote it:
+        // the same bytes.
+        let mut written = Vec::new();
+        crate::escape::write_escaped_inner(&mut written, answer.as_bytes());
+        let mut lines = Vec::new();
+        for escaped in [None, Some(written)] {
+            let (structured, text) = stash_answer(answer.to_owned(), escaped);
+            let message = json!({"jsonrpc": "2.0", "id": 1, "result": {
+                "content": [{"type": "text", "text": text}],
+                "structuredContent": structured, "isError": false}});
+            lines.push(splice(serde_json::to_vec(&message).unwrap()));
+        }
+        assert_eq!(lines[0], lines[1]);
+        let got: Value = serde_json::from_slice(&lines[1]).unwrap();
         assert_eq!(
             got["result"]["structuredContent"],
             serde_json::from_str::<Value>(answer).unwrap()
         );
         assert_eq!(got["result"]["content"][0]["text"], answer);
+        let (structured, text) = stash_answer(answer.to_owned(), None);
+        let message = json!({"jsonrpc": "2.0", "id": 1, "result": {
+            "content": [{"type": "text", "text": text}],
+            "structuredContent": structured, "isError": false}});
+        splice(serde_json::to_vec(&message).unwrap());
         // Taken: the same placeholders again find nothing to put in.
         let again = splice(serde_json::to_vec(&message).unwrap());
         let got: Value = serde_json::from_slice(&again).unwrap();
@@ -281,7 +313,7 @@ mod tests {
 
     #[test]
     fn text_that_only_looks_like_a_placeholder_is_left_alone() {
-        let (_, text) = stash_answer("{}".to_owned());
+        let (_, text) = stash_answer("{}".to_owned(), None);
         // Not at the start of a string, or without the secret marker.
         for message in [
             json!({"id": format!("x{text}")}),

@@ -69,14 +69,8 @@ fn open_angle(tail: &str) -> &'static str {
 /// rest is written as `serde_json` writes [`wrap`]'s string, without
 /// building that string first.
 pub(crate) fn write_fenced(out: &mut Vec<u8>, text: &str, raw: Option<&[u8]>) {
-    // Unescaped JSON string bytes hold no quote, backslash or C0 control.
-    let plain = |b: &[u8]| {
-        crate::escape::is_plain_ascii(b)
-            || (b.iter().all(|c| *c != b'<' && *c != 0x7f)
-                && std::str::from_utf8(b).is_ok_and(|s| s.chars().all(visible)))
-    };
     match raw {
-        Some(raw) if plain(raw) => {
+        Some(raw) if needs_only_the_fence(raw) => {
             out.reserve(raw.len() + OPEN.len() + CLOSE.len() + 2);
             out.push(b'"');
             out.extend_from_slice(OPEN.as_bytes());
@@ -86,6 +80,16 @@ pub(crate) fn write_fenced(out: &mut Vec<u8>, text: &str, raw: Option<&[u8]>) {
         }
         _ => write_wrapped(out, text),
     }
+}
+
+/// Whether `raw`, the bytes of a JSON string that had no escapes (so no
+/// quote, backslash or C0 control), is fenced by putting the envelope
+/// around it as it is: nothing in it to remove or defuse.
+#[inline]
+pub(crate) fn needs_only_the_fence(raw: &[u8]) -> bool {
+    crate::escape::is_plain_ascii(raw)
+        || (raw.iter().all(|c| *c != b'<' && *c != 0x7f)
+            && std::str::from_utf8(raw).is_ok_and(|s| s.chars().all(visible)))
 }
 
 /// What `serde_json` writes for `wrap(text)`: hidden characters dropped,
