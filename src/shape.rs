@@ -308,8 +308,9 @@ struct Scan<'a, 's> {
 /// What an object at one depth reuses from the last object there.
 #[derive(Default)]
 struct Scratch {
-    /// Its written members: property index, start and end in the output.
-    spans: Vec<(usize, Mark, Mark)>,
+    /// Its written members' start and end in the output, by property
+    /// index (valid where the object's `kept` has the property's bit).
+    spans: Vec<(Mark, Mark)>,
     /// The buffers they are put in order through.
     written: Written,
     /// The property index of each member of the last object here, in the
@@ -481,7 +482,9 @@ impl<'a, 's> Scan<'a, 's> {
             order_of,
             shuffled,
         } = std::mem::take(&mut self.scratch[depth]);
-        spans.clear();
+        if spans.len() < props.len() {
+            spans.resize(props.len(), Default::default());
+        }
         let same_props = order_of == props.as_ptr().addr();
         if !same_props {
             order.clear();
@@ -496,6 +499,10 @@ impl<'a, 's> Scan<'a, 's> {
         }
         let to: &mut Written = if staged { &mut written } else { out };
         let mut seen = 0u64;
+        // The members written (not dropped as `null` or an empty list), and
+        // whether they came in the schema's order: then they are in place.
+        let mut kept = 0u64;
+        let mut shuffled = false;
         let mut member = 0;
         self.ws();
         if self.peek() == Some(b'}') {
@@ -548,7 +555,7 @@ impl<'a, 's> Scan<'a, 's> {
                             self.literal(b"null")?;
                         } else {
                             let mark = to.mark();
-                            if !spans.is_empty() {
+                            if kept != 0 {
                                 to.byte(b',');
                             }
                             let start = to.mark();
@@ -561,7 +568,10 @@ impl<'a, 's> Scan<'a, 's> {
                             if !prop.required && empty_list {
                                 to.truncate(mark);
                             } else {
-                                spans.push((k, start, to.mark()));
+                                // A member of a higher index already written.
+                                shuffled |= kept >> k > 1;
+                                kept |= 1 << k;
+                                spans[k] = (start, to.mark());
                             }
                         }
                     }
@@ -579,7 +589,6 @@ impl<'a, 's> Scan<'a, 's> {
                 return Err(missing);
             }
         }
-        let shuffled = spans.windows(2).any(|w| w[0].0 > w[1].0);
         if staged || shuffled {
             // Where the members' marks count from in `written`.
             let base = if staged {
@@ -588,15 +597,19 @@ impl<'a, 's> Scan<'a, 's> {
                 out.move_from(open, &mut written);
                 open
             };
-            spans.sort_unstable_by_key(|s| s.0);
-            for (n, (_, start, end)) in spans.iter().enumerate() {
-                if n > 0 {
+            // The written members by property index: the schema's order.
+            let mut left = kept;
+            while left != 0 {
+                let k = left.trailing_zeros() as usize;
+                if left != kept {
                     out.byte(b',');
                 }
+                left &= left - 1;
+                let (start, end) = spans[k];
                 out.copy(
                     &written,
-                    Written::since(*start, base),
-                    Written::since(*end, base),
+                    Written::since(start, base),
+                    Written::since(end, base),
                 );
             }
         }

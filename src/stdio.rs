@@ -28,6 +28,9 @@
 //! stops reading stdin until an answer goes out, and the client's writes
 //! block in the pipe — backpressure, not loss. Answers wait in a queue of at
 //! most [`OUT_QUEUE`] messages for stdout.
+//!
+//! On Linux the stdout pipe is widened to hold a full page of records
+//! ([`PIPE_BYTES`]), so such an answer goes out in one `write`.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -164,10 +167,52 @@ fn closed() -> std::io::Error {
 }
 
 /// The process's stdin and stdout (non-blocking pipes where the platform
-/// allows, as MCP clients launch servers).
+/// allows, as MCP clients launch servers), stdout widened to [`PIPE_BYTES`]
+/// where it is a pipe that can be.
 pub fn stdio() -> LineTransport<rmcp::transport::io::StdioReader> {
+    #[cfg(target_os = "linux")]
+    widen(std::io::stdout());
     let (r, w) = rmcp::transport::stdio_pipes();
     LineTransport::new(r, w)
+}
+
+/// How much the pipe to the client is asked to hold: a full page.
+///
+/// Linux gives a pipe 64 KiB, and a 100-contact page (the most a list
+/// returns) is a 96 KB answer: written to a full pipe, the rest waits for
+/// the client to read, which costs the server a second `write`, a wait for
+/// the pipe to drain and a wake-up, and the client a second read, on every
+/// such call. 256 KiB holds that answer twice over. Not more, though a
+/// result may be larger (up to [`crate::truncate::MAX_RESULT_BYTES`] of
+/// JSON, sent as it is and escaped again as text; that goes in pieces, as
+/// before): a pipe's size counts against its user's share of pipe memory
+/// (`/proc/sys/fs/pipe-user-pages-soft`, 64 MiB by default), past which
+/// every new pipe the user opens gets the smallest size: at 256 KiB a
+/// pipe, 256 servers would reach it; at 1 MiB, 64. The kernel still gives the pipe its pages
+/// only as they are written. (Clients on Node launch a server over a socket
+/// pair, not a pipe: its default buffer, `net.core.wmem_default`, 208 KiB,
+/// takes the page in one `write` already. Python's and Rust's clients, and
+/// shells, use pipes.)
+pub const PIPE_BYTES: usize = 256 * 1024;
+
+/// Ask for `pipe` to hold [`PIPE_BYTES`] if it holds less; the size it
+/// holds afterwards, or `None` when it is not a pipe. A pipe that cannot
+/// grow (the user is past their share of pipe memory) stays as it was:
+/// the answers are written in pieces, as before.
+#[cfg(target_os = "linux")]
+pub fn widen(pipe: impl std::os::fd::AsFd) -> Option<usize> {
+    use rustix::pipe::{fcntl_getpipe_size, fcntl_setpipe_size};
+    let now = fcntl_getpipe_size(&pipe).ok()?;
+    if now >= PIPE_BYTES {
+        return Some(now);
+    }
+    match fcntl_setpipe_size(&pipe, PIPE_BYTES) {
+        Ok(size) => Some(size),
+        Err(e) => {
+            tracing::debug!("stdout pipe left at {now} bytes: {e}");
+            Some(now)
+        }
+    }
 }
 
 /// The line being read, kept across cancelled reads.
@@ -572,5 +617,19 @@ mod tests {
                 .unwrap()
                 .contains("batches")
         );
+    }
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_pipe_is_widened_to_hold_an_answer_once() {
+        let (read, write) = rustix::pipe::pipe().unwrap();
+        assert!(rustix::pipe::fcntl_getpipe_size(&write).unwrap() < PIPE_BYTES);
+        assert_eq!(widen(&write), Some(PIPE_BYTES));
+        // Both ends are the one pipe.
+        assert_eq!(rustix::pipe::fcntl_getpipe_size(&read).unwrap(), PIPE_BYTES);
+        // Already wide enough: left as it is.
+        assert_eq!(widen(&write), Some(PIPE_BYTES));
+        // Not a pipe: nothing to widen.
+        let file = tempfile::tempfile().unwrap();
+        assert_eq!(widen(&file), None);
     }
 }

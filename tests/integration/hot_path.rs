@@ -108,14 +108,61 @@ async fn http_answers_are_byte_identical() {
     }
 }
 
-/// The 25-contact answer as the stdio server writes it (pinned above).
-fn pinned_stdio_contacts_25() -> String {
-    let pinned = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/integration/snapshots/integration__hot_path__stdio_contacts_25.snap"
+/// An answer as the stdio server writes it (pinned above), by snapshot name.
+fn pinned_stdio(name: &str) -> String {
+    let pinned = std::fs::read_to_string(format!(
+        "{}/tests/integration/snapshots/integration__hot_path__stdio_{name}.snap",
+        env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
     pinned.lines().last().unwrap().to_owned()
+}
+
+/// A 100-contact answer (96 KB, more than a pipe holds by default) is in
+/// the stdout pipe whole before the client reads a byte of it: the server
+/// widened the pipe, so the answer went out in one write, not a first part
+/// and then a wait for the client to drain it.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_large_answer_fits_the_stdout_pipe_whole() {
+    use std::time::{Duration, Instant};
+    let gw = FakeGateway::start(reply(payloads::contact_page(100))).await;
+    let (mut s, _) = StdioServer::initialized(
+        &[],
+        &[
+            ("SMARTALEX_API_URL", &gw.url()),
+            ("SMARTALEX_API_KEY", TEST_KEY),
+        ],
+    )
+    .await;
+    let pipe = rustix::pipe::fcntl_getpipe_size(s.stdout_pipe()).unwrap();
+    assert_eq!(pipe, smartalex_mcp::stdio::PIPE_BYTES);
+    let answer = pinned_stdio("contacts_100");
+    assert!(answer.len() > 64 * 1024, "{}", answer.len());
+    // The id the pinned answer was written for (the second case above).
+    let line = json!({"jsonrpc": "2.0", "id": 901, "method": "tools/call",
+        "params": {"name": "smartalex_list_contacts", "arguments": {"per_page": 100}}});
+    s.send_line(&line.to_string()).await;
+    let whole = answer.len() as u64 + 1;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut waiting = 0;
+    while waiting < whole && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        waiting = rustix::io::ioctl_fionread(s.stdout_pipe()).unwrap();
+    }
+    assert_eq!(
+        waiting, whole,
+        "bytes waiting in the pipe, of the answer and its newline"
+    );
+    let read = s
+        .read_line(Duration::from_secs(5))
+        .await
+        .expect("an answer");
+    assert!(
+        read == answer,
+        "not the pinned answer: {} bytes",
+        read.len()
+    );
 }
 
 /// In a 2025-11-25 session, a call that reports nothing before its answer
@@ -134,7 +181,7 @@ async fn http_session_answers_are_the_same_bytes_as_stdio() {
         .await
         .unwrap();
     assert_eq!(r.headers()["content-type"], "application/json");
-    assert_eq!(r.text().await.unwrap(), pinned_stdio_contacts_25());
+    assert_eq!(r.text().await.unwrap(), pinned_stdio("contacts_25"));
 }
 
 /// A call that reports progress first is streamed, and the HTTP layer

@@ -82,6 +82,13 @@ impl StdioServer {
         init
     }
 
+    /// This end of the pipe the server writes its stdout to.
+    #[cfg(target_os = "linux")]
+    pub fn stdout_pipe(&mut self) -> std::os::fd::BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.stdout.get_mut().get_ref().as_fd()
+    }
+
     pub async fn send_line(&mut self, line: &str) {
         self.stdin.write_all(line.as_bytes()).await.unwrap();
         self.stdin.write_all(b"\n").await.unwrap();
