@@ -480,7 +480,7 @@ impl<'a, 's> Scan<'a, 's> {
             mut written,
             mut order,
             order_of,
-            shuffled,
+            shuffled: last_shuffled,
         } = std::mem::take(&mut self.scratch[depth]);
         if spans.len() < props.len() {
             spans.resize(props.len(), Default::default());
@@ -493,14 +493,15 @@ impl<'a, 's> Scan<'a, 's> {
         // likely has this one (the items of a page come alike): they are
         // written aside as they come and put in order once, rather than
         // written in place, moved aside and put back.
-        let staged = same_props && shuffled;
+        let staged = same_props && last_shuffled;
         if staged {
             written.clear();
         }
         let to: &mut Written = if staged { &mut written } else { out };
         let mut seen = 0u64;
         // The members written (not dropped as `null` or an empty list), and
-        // whether they came in the schema's order: then they are in place.
+        // whether one came after a member the schema puts later: if not,
+        // they are in place.
         let mut kept = 0u64;
         let mut shuffled = false;
         let mut member = 0;

@@ -188,11 +188,11 @@ pub fn stdio() -> LineTransport<rmcp::transport::io::StdioReader> {
 /// before): a pipe's size counts against its user's share of pipe memory
 /// (`/proc/sys/fs/pipe-user-pages-soft`, 64 MiB by default), past which
 /// every new pipe the user opens gets the smallest size: at 256 KiB a
-/// pipe, 256 servers would reach it; at 1 MiB, 64. The kernel still gives the pipe its pages
-/// only as they are written. (Clients on Node launch a server over a socket
-/// pair, not a pipe: its default buffer, `net.core.wmem_default`, 208 KiB,
-/// takes the page in one `write` already. Python's and Rust's clients, and
-/// shells, use pipes.)
+/// pipe, 256 servers would reach it; at 1 MiB, 64. The kernel still gives
+/// the pipe its pages only as they are written. (Clients on Node launch a
+/// server over a socket pair, not a pipe: its default buffer,
+/// `net.core.wmem_default`, 208 KiB, takes the page in one `write` already.
+/// Python's and Rust's clients, and shells, use pipes.)
 pub const PIPE_BYTES: usize = 256 * 1024;
 
 /// Ask for `pipe` to hold [`PIPE_BYTES`] if it holds less; the size it
