@@ -35,10 +35,24 @@ fn doubled_bytes(word: u64) -> u64 {
     bytes_equal_to(word, b'"') | bytes_equal_to(word, b'\\')
 }
 
-/// The high bit of each byte of `word` that is a control character.
+/// The high bit of the first byte of `word` (in memory order) that is
+/// `byte`, and perhaps of later ones: the subtract-and-mask test, three
+/// operations to [`bytes_equal_to`]'s six. Below the first match no borrow
+/// has happened, so every byte there reads exactly; a byte above it may
+/// read as a match when it is not. Exact, then, for "is there one" and
+/// "where is the first".
 #[inline]
-fn control_bytes(word: u64) -> u64 {
-    zero_bytes(word & (ONES * 0xe0))
+fn first_equal_to(word: u64, byte: u8) -> u64 {
+    let x = word ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The high bit of the first byte of `word` that is a control character,
+/// and perhaps of later ones, as for [`first_equal_to`]: a byte under 0x20
+/// is the first to borrow when 0x20 is taken from each.
+#[inline]
+fn first_control(word: u64) -> u64 {
+    word.wrapping_sub(ONES * 0x20) & !word & HIGHS
 }
 
 /// The eight bytes of `b` from `i` as a word, if there are eight.
@@ -55,7 +69,7 @@ fn word_at(b: &[u8], i: usize) -> Option<u64> {
 pub(crate) fn is_plain_ascii(b: &[u8]) -> bool {
     let mut i = 0;
     while let Some(word) = word_at(b, i) {
-        if word & HIGHS != 0 || bytes_equal_to(word, b'<') | bytes_equal_to(word, 0x7f) != 0 {
+        if word & HIGHS != 0 || first_equal_to(word, b'<') | first_equal_to(word, 0x7f) != 0 {
             return false;
         }
         i += 8;
@@ -68,11 +82,15 @@ pub(crate) fn is_plain_ascii(b: &[u8]) -> bool {
 /// Where the run of bytes from `i` that need no attention inside a JSON
 /// string ends: at a quote, a backslash, a control character or the end.
 /// Eight bytes at a time, and the first special byte in a word is found by
-/// its bit, not by looking at the bytes again.
+/// its bit, not by looking at the bytes again. Only the first is wanted, so
+/// the three tests are the cheaper ones that are exact up to the first
+/// match ([`first_equal_to`]): the lowest bit of their union is the first
+/// byte any of them matches.
 #[inline]
 pub(crate) fn plain_run(b: &[u8], mut i: usize) -> usize {
     while let Some(word) = word_at(b, i) {
-        let special = doubled_bytes(word) | control_bytes(word);
+        let special =
+            first_equal_to(word, b'"') | first_equal_to(word, b'\\') | first_control(word);
         if special != 0 {
             return i + (special.trailing_zeros() / 8) as usize;
         }
@@ -114,7 +132,7 @@ pub(crate) fn write_escaped_inner(out: &mut Vec<u8>, b: &[u8]) {
     let mut w = 0;
     let mut i = 0;
     while let Some(word) = word_at(b, i) {
-        if control_bytes(word) != 0 {
+        if first_control(word) != 0 {
             break;
         }
         let mut doubled = doubled_bytes(word);
@@ -257,6 +275,28 @@ mod tests {
             }
         }
         assert_eq!(plain_run(b"abcdefghijk", 0), 11);
+        // Two bytes from those next to each test's edge, at every pair of
+        // places in two words: the first special byte is never missed, and
+        // no byte before it is taken for one.
+        let edges = [
+            0x00, 0x01, 0x1f, 0x20, 0x21, b'"', 0x23, 0x5b, b'\\', 0x5d, 0x7f, 0x80, 0x9f, 0xa0,
+            0xa2, 0xdc, 0xff, b'a',
+        ];
+        for x in edges {
+            for y in edges {
+                for p in 0..16 {
+                    for q in p + 1..16 {
+                        let mut b = vec![b'a'; 16];
+                        b[p] = x;
+                        b[q] = y;
+                        let naive = (0..16)
+                            .find(|&j| matches!(b[j], b'"' | b'\\' | 0..0x20))
+                            .unwrap_or(16);
+                        assert_eq!(plain_run(&b, 0), naive, "{b:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -272,5 +312,18 @@ mod tests {
             }
         }
         assert!(is_plain_ascii(b""));
+        // The cheap tests are exact for "is there one" whatever else the
+        // word holds: every pair of bytes at every pair of places.
+        for x in 0..=255u8 {
+            for y in [0x00, 0x3b, b'<', 0x3d, 0x7e, 0x7f, 0x80, 0xbc, 0xff, b'a'] {
+                for (p, q) in [(0, 1), (0, 7), (3, 4), (6, 7), (1, 6)] {
+                    let mut b = vec![b'a'; 8];
+                    b[p] = x;
+                    b[q] = y;
+                    let naive = b.iter().all(|c| c.is_ascii() && *c != b'<' && *c != 0x7f);
+                    assert_eq!(is_plain_ascii(&b), naive, "{b:?}");
+                }
+            }
+        }
     }
 }

@@ -38,8 +38,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rmcp::RoleServer;
 use rmcp::model::{
-    CallToolRequest, ClientNotification, ClientRequest, JsonRpcMessage, JsonRpcRequest,
-    JsonRpcVersion2_0, RequestId,
+    CallToolRequest, CallToolRequestParams, ClientNotification, ClientRequest, JsonObject,
+    JsonRpcMessage, JsonRpcRequest, JsonRpcVersion2_0, RequestId,
 };
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
@@ -322,13 +322,35 @@ fn parse(line: &[u8]) -> Result<RxJsonRpcMessage<RoleServer>, serde_json::Error>
     }
 }
 
+/// A `tools/call` as clients send nearly every one: the envelope, the
+/// method, and `params` holding the tool's name and perhaps its arguments,
+/// with nothing else anywhere (no `_meta`, no task, no other member).
+/// Read in one pass; anything more goes the long way ([`as_request`]).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlainCall<'a> {
+    jsonrpc: JsonRpcVersion2_0,
+    id: RequestId,
+    #[serde(borrow)]
+    method: Cow<'a, str>,
+    params: PlainCallParams,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlainCallParams {
+    name: String,
+    arguments: Option<JsonObject>,
+}
+
 /// `line` read straight as a request, if rmcp would take it as one.
 ///
 /// rmcp's `ClientRequest` is an untagged union of 22 request types: reading
 /// one means buffering the message and trying each type in turn, and
 /// `tools/call` is the fourteenth. A `tools/call` line is read as that type
-/// alone (what any type before it would have said is "wrong method"); if it
-/// does not read, the union decides as before.
+/// alone (what any type before it would have said is "wrong method"), in
+/// one pass when it is a [`PlainCall`]; if it does not read, the union
+/// decides as before.
 fn as_request(line: &[u8]) -> Option<JsonRpcRequest<ClientRequest>> {
     /// Which members the message has, whatever their values (`null` too,
     /// as rmcp counts them), and its method when that is a string.
@@ -356,6 +378,17 @@ fn as_request(line: &[u8]) -> Option<JsonRpcRequest<ClientRequest>> {
     struct Envelope {
         jsonrpc: JsonRpcVersion2_0,
         id: RequestId,
+    }
+    if let Ok(call) = serde_json::from_slice::<PlainCall<'_>>(line)
+        && call.method == "tools/call"
+    {
+        let mut params = CallToolRequestParams::new(call.params.name);
+        params.arguments = call.params.arguments;
+        return Some(JsonRpcRequest {
+            jsonrpc: call.jsonrpc,
+            id: call.id,
+            request: ClientRequest::CallToolRequest(CallToolRequest::new(params)),
+        });
     }
     let members: Members<'_> = serde_json::from_slice(line).ok()?;
     if !members.id || members.method.is_none() || members.result || members.error {
@@ -554,6 +587,14 @@ mod tests {
     #[test]
     fn reads_every_line_as_rmcp_reads_it() {
         let lines = [
+            // Calls of the one-pass shape, and calls a member away from it.
+            r#"{"jsonrpc":"2.0","id":31,"method":"tools/call","params":{"name":"x","arguments":null}}"#,
+            r#"{"jsonrpc":"2.0","id":"s","method":"tools/call","params":{"name":"n\u0061me","arguments":{}}}"#,
+            r#" { "jsonrpc" : "2.0" , "id" : 32 , "method" : "tools/call" , "params" : { "arguments" : { "a" : [ 1 , { } ] } , "name" : "x" } } "#,
+            r#"{"jsonrpc":"2.0","id":33,"method":"tools/call","params":{"name":"x","extra":1}}"#,
+            r#"{"jsonrpc":"2.0","id":34,"method":"tools/call","params":{"name":"x","name":"y"}}"#,
+            r#"{"jsonrpc":"2.0","id":35,"method":"tools/call","params":{"name":"x","requestState":"s"}}"#,
+            r#"{"jsonrpc":"2.0","id":36,"method":"tools/list","params":{"name":"x"}}"#,
             r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"smartalex_list_contacts","arguments":{"per_page":25}}}"#,
             r#"{"jsonrpc":"2.0","id":"a-1","method":"tools/call","params":{"name":"x","arguments":{"n":1.5,"s":"\u00e9\"","l":[null,true]},"_meta":{"progressToken":7}}}"#,
             r#"{"params":{"name":"x"},"method":"tools/call","id":-3,"jsonrpc":"2.0"}"#,
@@ -585,11 +626,18 @@ mod tests {
             r#""just a string""#,
             r#"{"jsonrpc":"2.0","id":20,"method":"ping""#,
         ];
-        // The first fourteen read as requests both ways (an unknown method,
-        // calls without a name or with one of the wrong type too), and are
-        // read the short way.
+        // The first three take the one pass; the next four are a member
+        // away from its shape.
+        for (n, line) in lines[..7].iter().enumerate() {
+            let plain = serde_json::from_slice::<PlainCall<'_>>(line.as_bytes())
+                .is_ok_and(|call| call.method == "tools/call");
+            assert_eq!(plain, n < 3, "{line}");
+        }
+        // The first 21 read as requests both ways (an unknown method, calls
+        // without a name or with one of the wrong type too), and are read
+        // the short way.
         for (n, line) in lines.iter().enumerate() {
-            assert_eq!(as_request(line.as_bytes()).is_some(), n < 14, "{line}");
+            assert_eq!(as_request(line.as_bytes()).is_some(), n < 21, "{line}");
             let ours = parse(line.as_bytes());
             let rmcp = serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(line.as_bytes());
             match (ours, rmcp) {
