@@ -9,8 +9,9 @@
 //! anything that stops and looks at bytes one at a time, or calls `memcpy`
 //! for each run between two quotes, pays for it on every member of every
 //! record. These functions look at a `u64` word at a time and find the byte
-//! that matters by its bit (exactly: never "maybe one of these"), in safe
-//! code.
+//! that matters by its bit, exactly (never "maybe one of these": where a
+//! cheaper test may also mark a later byte, only its first mark is read),
+//! in safe code.
 
 /// Eight bytes of ones, and of high bits: for looking at a word at a time.
 const ONES: u64 = 0x0101_0101_0101_0101;
