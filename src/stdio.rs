@@ -590,7 +590,7 @@ mod tests {
             // Calls of the one-pass shape, and calls a member away from it.
             r#"{"jsonrpc":"2.0","id":31,"method":"tools/call","params":{"name":"x","arguments":null}}"#,
             r#"{"jsonrpc":"2.0","id":"s","method":"tools/call","params":{"name":"n\u0061me","arguments":{}}}"#,
-            r#" { "jsonrpc" : "2.0" , "id" : 32 , "method" : "tools/call" , "params" : { "arguments" : { "a" : [ 1 , { } ] } , "name" : "x" } } "#,
+            r#" { "jsonrpc" : "2.0" , "id" : 32 , "method" : "tools/call" , "params" : { "arguments" : { "a" : [ 1 , { } ] , "big" : 18446744073709551615 , "dup" : 1 , "dup" : 2 } , "name" : "x" } } "#,
             r#"{"jsonrpc":"2.0","id":33,"method":"tools/call","params":{"name":"x","extra":1}}"#,
             r#"{"jsonrpc":"2.0","id":34,"method":"tools/call","params":{"name":"x","name":"y"}}"#,
             r#"{"jsonrpc":"2.0","id":35,"method":"tools/call","params":{"name":"x","requestState":"s"}}"#,
