@@ -314,7 +314,8 @@ mod tests {
         }
         assert!(is_plain_ascii(b""));
         // The cheap tests are exact for "is there one" whatever else the
-        // word holds: every pair of bytes at every pair of places.
+        // word holds: every byte value beside each byte near the tests, at
+        // five pairs of places.
         for x in 0..=255u8 {
             for y in [0x00, 0x3b, b'<', 0x3d, 0x7e, 0x7f, 0x80, 0xbc, 0xff, b'a'] {
                 for (p, q) in [(0, 1), (0, 7), (3, 4), (6, 7), (1, 6)] {

@@ -343,6 +343,13 @@ struct PlainCallParams {
     arguments: Option<JsonObject>,
 }
 
+/// `line` read as a [`PlainCall`], if it is one.
+fn plain_call(line: &[u8]) -> Option<PlainCall<'_>> {
+    serde_json::from_slice::<PlainCall<'_>>(line)
+        .ok()
+        .filter(|call| call.method == "tools/call")
+}
+
 /// `line` read straight as a request, if rmcp would take it as one.
 ///
 /// rmcp's `ClientRequest` is an untagged union of 22 request types: reading
@@ -379,9 +386,7 @@ fn as_request(line: &[u8]) -> Option<JsonRpcRequest<ClientRequest>> {
         jsonrpc: JsonRpcVersion2_0,
         id: RequestId,
     }
-    if let Ok(call) = serde_json::from_slice::<PlainCall<'_>>(line)
-        && call.method == "tools/call"
-    {
+    if let Some(call) = plain_call(line) {
         let mut params = CallToolRequestParams::new(call.params.name);
         params.arguments = call.params.arguments;
         return Some(JsonRpcRequest {
@@ -629,9 +634,7 @@ mod tests {
         // The first three take the one pass; the next four are a member
         // away from its shape.
         for (n, line) in lines[..7].iter().enumerate() {
-            let plain = serde_json::from_slice::<PlainCall<'_>>(line.as_bytes())
-                .is_ok_and(|call| call.method == "tools/call");
-            assert_eq!(plain, n < 3, "{line}");
+            assert_eq!(plain_call(line.as_bytes()).is_some(), n < 3, "{line}");
         }
         // The first 21 read as requests both ways (an unknown method, calls
         // without a name or with one of the wrong type too), and are read
