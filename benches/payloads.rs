@@ -6,15 +6,20 @@
 //!
 //! A loopback gateway on its own thread answers with fixed, realistic bytes
 //! (`support/payloads.rs`): contact pages of 2, 25 and 100 contacts with
-//! every field, one call with a 40-turn transcript, and a 404. For each, over
-//! stdio, one request in flight, [`CALLS`] calls after [`WARMUP`]:
+//! every field, one call with a 40-turn transcript, and a 404; and a call
+//! the server refuses before the gateway (its arguments do not fit), which
+//! is what every call costs it with no exchange and no answer to check.
+//! For each, over stdio, one request in flight, [`CALLS`] calls after
+//! [`WARMUP`]:
 //!
 //! - p50/p99 of the `tools/call` round trip, and of a direct keep-alive GET
 //!   of the same route on the same gateway (a raw-socket client, the
 //!   leanest possible, so the overhead figure includes reqwest's own cost);
 //! - the overhead (call minus direct GET) at p50 and p99;
 //! - the server's CPU time per call: the sum of its threads' on-CPU time
-//!   from `/proc/<pid>/task/*/schedstat` (nanoseconds), across the run;
+//!   from `/proc/<pid>/task/*/schedstat` (nanoseconds), across the run,
+//!   and how much of it was the kernel's (split by the ratio of the run's
+//!   `utime` and `stime` ticks in `/proc/<pid>/stat`);
 //! - the bytes the gateway sent and the bytes of the request and answer line;
 //! - peak RSS (VmHWM) after the run, each payload in a fresh process, and
 //!   how much of the RSS is the process's own memory (`RssAnon`; the rest is
@@ -28,9 +33,11 @@
 //!
 //! Beside each figure, its floor on this machine: a zero-work relay of the
 //! same bytes ([`relay`]: what any stdio server of these answers costs
-//! before doing anything with them), serde_json merely checking the page is
-//! JSON, a bare reqwest GET, and 64 clients on the gateway with no server
-//! in between.
+//! before doing anything with them), a bare rmcp server on the server's own
+//! stdio transport answering the refused call at once ([`rmcp_floor`]:
+//! what any server built this way costs per call), serde_json merely
+//! checking the page is JSON, a bare reqwest GET, and 64 clients on the
+//! gateway with no server in between.
 //!
 //! Clients, server and gateway share the machine's cores.
 //!
@@ -78,6 +85,15 @@ const LOAD_RUN: Duration = Duration::from_secs(4);
 const KEY: &str = "sa_test_benchmarkbenchmark0001";
 /// Set in the relay's environment: `<gateway> <route> <answer length>`.
 const RELAY_ENV: &str = "SMARTALEX_BENCH_RELAY";
+/// Set in a bare rmcp server's environment ([`rmcp_floor`]): the length of
+/// the text it answers every call with.
+const RMCP_ENV: &str = "SMARTALEX_BENCH_RMCP";
+/// The fewest clock ticks a run must have for its CPU to be split into user
+/// and system time ([`cpu_ticks`]): 100 ms, where one tick more or less on
+/// either side moves the split by a tenth at most.
+const SPLIT_TICKS: u64 = 10;
+/// The relay's route for a call that reads none: it sends no GET.
+const NO_ROUTE: &str = "-";
 /// A second binary to measure against the first, round by round.
 const VS_ENV: &str = "SMARTALEX_BENCH_VS";
 /// Count instructions instead of timing ([`counted`]).
@@ -98,7 +114,9 @@ struct Case {
     label: &'static str,
     tool: &'static str,
     arguments: String,
-    route: String,
+    /// The gateway route the call reads; `None` for a call the server
+    /// refuses before the gateway.
+    route: Option<String>,
     /// A string every answer must contain.
     expect: &'static str,
     is_error: bool,
@@ -109,7 +127,7 @@ fn cases() -> Vec<Case> {
         label,
         tool: "smartalex_list_contacts",
         arguments: format!(r#"{{"per_page":{n}}}"#),
-        route: format!("/contacts?per_page={n}"),
+        route: Some(format!("/contacts?per_page={n}")),
         expect: "Lovelace",
         is_error: false,
     };
@@ -120,7 +138,7 @@ fn cases() -> Vec<Case> {
             label: "25, ms stamps",
             tool: "smartalex_list_contacts",
             arguments: r#"{"page":2,"per_page":25}"#.to_owned(),
-            route: "/contacts?page=2&per_page=25".to_owned(),
+            route: Some("/contacts?page=2&per_page=25".to_owned()),
             expect: "Lovelace",
             is_error: false,
         },
@@ -129,7 +147,7 @@ fn cases() -> Vec<Case> {
             label: "call + 40 turns",
             tool: "smartalex_get_call",
             arguments: r#"{"id":"c0ffee00-1111-4222-8333-444455556666"}"#.to_owned(),
-            route: "/calls/c0ffee00-1111-4222-8333-444455556666".to_owned(),
+            route: Some("/calls/c0ffee00-1111-4222-8333-444455556666".to_owned()),
             expect: "valuation",
             is_error: false,
         },
@@ -137,8 +155,19 @@ fn cases() -> Vec<Case> {
             label: "404 error",
             tool: "smartalex_get_contact",
             arguments: format!(r#"{{"id":"{}"}}"#, payloads::MISSING_CONTACT),
-            route: format!("/contacts/{}", payloads::MISSING_CONTACT),
+            route: Some(format!("/contacts/{}", payloads::MISSING_CONTACT)),
             expect: "not_found",
+            is_error: true,
+        },
+        // What every call costs the server before any gateway: the line,
+        // rmcp's request handling, the arguments checked and the answer
+        // written, with no exchange and no scan.
+        Case {
+            label: "refused, no GET",
+            tool: "smartalex_get_contact",
+            arguments: r#"{"id":"not-a-uuid"}"#.to_owned(),
+            route: None,
+            expect: "Nothing was sent to SmartAlex",
             is_error: true,
         },
     ]
@@ -237,6 +266,22 @@ fn cpu_ns(pid: u32) -> u64 {
         .sum()
 }
 
+/// The user and the system time of process `pid` so far, in clock ticks,
+/// every thread's, live or ended (`utime` and `stime` of
+/// `/proc/<pid>/stat`). Coarse (a tick is 10 ms, and the kernel charges
+/// each to whichever side it lands on), so only their ratio over a whole
+/// run is used, to split [`cpu_ns`]'s exact total, and only when the run
+/// had [`SPLIT_TICKS`] of them.
+fn cpu_ticks(pid: u32) -> (u64, u64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields from the third (the state) on follow the command's name,
+    // which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse().ok()).unwrap_or(0);
+    (field(14), field(15))
+}
+
 /// Nanoseconds on CPU of the calling thread.
 fn thread_cpu_ns() -> u64 {
     std::fs::read_to_string("/proc/thread-self/schedstat")
@@ -279,6 +324,11 @@ fn reqwest_floor(addr: SocketAddr, route: &str) -> f64 {
         .join()
         .unwrap()
     })
+}
+
+/// [`Figures::sys_us`] for a table: µs, or a dash for a run too short.
+fn sys_column(sys_us: Option<f64>) -> String {
+    sys_us.map_or_else(|| "—".to_owned(), |us| format!("{us:.1}µs"))
 }
 
 /// How overhead and CPU grow per KB of gateway answer, from the smallest
@@ -386,6 +436,18 @@ fn get_request(addr: SocketAddr, route: &str) -> Vec<u8> {
     format!("GET {route} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {KEY}\r\nAccept: application/json\r\n\r\n").into_bytes()
 }
 
+/// [`direct`] for `case`: the GET's p50 and p99 and the body's size; all
+/// zero for a call that reads no route.
+fn baseline(addr: SocketAddr, case: &Case) -> (Duration, Duration, usize) {
+    match &case.route {
+        None => (Duration::ZERO, Duration::ZERO, 0),
+        Some(route) => {
+            let (base, bytes) = direct(addr, route);
+            (percentile(&base, 0.5), percentile(&base, 0.99), bytes)
+        }
+    }
+}
+
 /// Sequential keep-alive GETs of `route`; the latencies and the body size.
 fn direct(addr: SocketAddr, route: &str) -> (Vec<Duration>, usize) {
     let mut conn = Conn::open(addr);
@@ -446,8 +508,16 @@ impl Stdio_ {
     /// for `case`, answering every line with `answer_len` bytes.
     fn relay(gateway: SocketAddr, case: &Case, answer_len: usize) -> Self {
         let mut relay = Command::new(std::env::current_exe().unwrap());
-        relay.env(RELAY_ENV, format!("{gateway} {} {answer_len}", case.route));
+        let route = case.route.as_deref().unwrap_or(NO_ROUTE);
+        relay.env(RELAY_ENV, format!("{gateway} {route} {answer_len}"));
         Self::start(relay)
+    }
+
+    /// A bare rmcp server ([`rmcp_floor`]) answering with `len` bytes of text.
+    fn rmcp(len: usize) -> Self {
+        let mut server = Command::new(std::env::current_exe().unwrap());
+        server.env(RMCP_ENV, len.to_string());
+        Self::start(server)
     }
 
     fn start(mut command: Command) -> Self {
@@ -499,6 +569,9 @@ struct Figures {
     p50: Duration,
     p99: Duration,
     cpu_us: f64,
+    /// The part of `cpu_us` spent in the kernel, by the ratio of the run's
+    /// ticks ([`cpu_ticks`]); `None` if the run had too few to say.
+    sys_us: Option<f64>,
     bytes_in: usize,
     bytes_out: usize,
     rss_kib: u64,
@@ -799,7 +872,7 @@ fn relay_case(gateway: SocketAddr, case: &Case, answer_len: usize) -> Figures {
 /// [`CALLS`] timed calls on a warmed-up process.
 fn measure(mut s: Stdio_, case: &Case) -> Figures {
     let pid = s.child.id();
-    let cpu0 = cpu_ns(pid);
+    let (cpu0, ticks0) = (cpu_ns(pid), cpu_ticks(pid));
     let mut lat = Vec::with_capacity(CALLS);
     let (mut bytes_in, mut bytes_out) = (0, 0);
     for i in 0..CALLS {
@@ -810,11 +883,15 @@ fn measure(mut s: Stdio_, case: &Case) -> Figures {
         (bytes_in, bytes_out) = (line.len(), reply.len());
     }
     let cpu = cpu_ns(pid) - cpu0;
+    let ticks = cpu_ticks(pid);
+    let (user, sys) = (ticks.0 - ticks0.0, ticks.1 - ticks0.1);
+    let cpu_us = cpu as f64 / 1e3 / CALLS as f64;
     lat.sort();
     Figures {
         p50: percentile(&lat, 0.5),
         p99: percentile(&lat, 0.99),
-        cpu_us: cpu as f64 / 1e3 / CALLS as f64,
+        cpu_us,
+        sys_us: (user + sys >= SPLIT_TICKS).then(|| cpu_us * sys as f64 / (user + sys) as f64),
         bytes_in,
         bytes_out,
         rss_kib: peak_rss_kib(pid),
@@ -982,11 +1059,52 @@ fn load_for(
     )
 }
 
+/// The floor under any server built as this one is, run as a child of this
+/// benchmark: rmcp serving the server's own stdio transport
+/// ([`smartalex_mcp::stdio::stdio`]) on a current-thread runtime, as the
+/// server does, with one tool that answers every call at once with a text
+/// of `len` bytes: no arguments checked, no gateway, nothing logged. What
+/// the server costs beyond it on a call that reads no route is its own.
+fn rmcp_floor(len: usize) {
+    use rmcp::model::{
+        CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ServerCapabilities,
+        ServerConfig,
+    };
+    use rmcp::service::{RequestContext, RoleServer};
+    use rmcp::{ErrorData, ServerHandler, ServiceExt};
+
+    struct Floor(String);
+    impl ServerHandler for Floor {
+        fn get_info(&self) -> ServerConfig {
+            ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        }
+        async fn call_tool(
+            &self,
+            _request: CallToolRequestParams,
+            _context: RequestContext<RoleServer>,
+        ) -> Result<CallToolResponse, ErrorData> {
+            Ok(CallToolResult::error(vec![ContentBlock::text(self.0.clone())]).into())
+        }
+    }
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let running = Floor("x".repeat(len))
+                .serve(smartalex_mcp::stdio::stdio())
+                .await
+                .unwrap();
+            let _ = running.waiting().await;
+        });
+}
+
 /// The floor under any stdio server of these answers, run as a child of
 /// this benchmark: a process that does no work at all. For each line on
 /// stdin it sends the same keep-alive GET as [`direct`] (blocking, over a
 /// raw socket), reads the whole answer, and writes a line as long as the
-/// server's answer. What the server costs beyond it is its own work.
+/// server's answer (for a call that reads no route, it only writes). What
+/// the server costs beyond it is its own work.
 fn relay(spec: &str) {
     let mut parts = spec.split(' ');
     let gateway: SocketAddr = parts.next().unwrap().parse().unwrap();
@@ -994,7 +1112,7 @@ fn relay(spec: &str) {
     let answer_len: usize = parts.next().unwrap().parse().unwrap();
     let mut answer = vec![b'x'; answer_len - 1];
     answer.push(b'\n');
-    let mut conn = Conn::open(gateway);
+    let mut conn = (route != NO_ROUTE).then(|| Conn::open(gateway));
     let request = get_request(gateway, route);
     let mut stdin = std::io::stdin().lock();
     let mut stdout = std::io::stdout().lock();
@@ -1004,7 +1122,9 @@ fn relay(spec: &str) {
         if stdin.read_until(b'\n', &mut line).unwrap() == 0 {
             return;
         }
-        conn.send(&request);
+        if let Some(conn) = &mut conn {
+            conn.send(&request);
+        }
         stdout.write_all(&answer).unwrap();
         stdout.flush().unwrap();
     }
@@ -1013,6 +1133,9 @@ fn relay(spec: &str) {
 fn main() {
     if let Ok(spec) = std::env::var(RELAY_ENV) {
         return relay(&spec);
+    }
+    if let Ok(len) = std::env::var(RMCP_ENV) {
+        return rmcp_floor(len.parse().unwrap());
     }
     let gateway = start_gateway();
     let cases = cases();
@@ -1023,10 +1146,13 @@ fn main() {
         paired_load(gateway, &cases[1], &other);
         return paired(gateway, &cases, &other);
     }
+    // The 25-contact page: the floors' route and the 64-client load's call.
+    let page = &cases[1];
+    let page_route = page.route.as_deref().expect("the page reads a route");
     println!("smartalex-mcp payload benchmark: {}", binary());
     println!("stdio, {CALLS} sequential calls per payload, one request in flight");
     println!(
-        "  {:<16} {:>7} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>9} {:>9}",
+        "  {:<16} {:>7} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>9} {:>9}",
         "payload",
         "gw B",
         "in B",
@@ -1037,6 +1163,7 @@ fn main() {
         "ovh p50",
         "ovh p99",
         "CPU/call",
+        "of it sys",
         "out B",
         "peak RSS",
         "of it anon"
@@ -1044,12 +1171,11 @@ fn main() {
     let mut growth = Vec::new();
     let mut answers = Vec::new();
     for case in &cases {
-        let (base, gw_bytes) = direct(gateway, &case.route);
-        let (b50, b99) = (percentile(&base, 0.5), percentile(&base, 0.99));
+        let (b50, b99, gw_bytes) = baseline(gateway, case);
         let f = stdio_case(gateway, case);
         let (o50, o99) = (us(f.p50) - us(b50), us(f.p99) - us(b99));
         println!(
-            "  {:<16} {:>7} {:>5} {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>6.1}µs {:>8} {:>5.1} MiB {:>5.1} MiB",
+            "  {:<16} {:>7} {:>5} {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>7.1}µs {:>6.1}µs {:>8} {:>8} {:>5.1} MiB {:>5.1} MiB",
             case.label,
             gw_bytes,
             f.bytes_in,
@@ -1060,6 +1186,7 @@ fn main() {
             o50,
             o99,
             f.cpu_us,
+            sys_column(f.sys_us),
             f.bytes_out,
             f.rss_kib as f64 / 1024.0,
             f.anon_kib as f64 / 1024.0
@@ -1077,16 +1204,16 @@ fn main() {
     let mut relay_growth = Vec::new();
     for (case, (answer_len, server_cpu)) in cases.iter().zip(&answers) {
         // A baseline of its own, measured next to it: the machine drifts.
-        let (base, gw_bytes) = direct(gateway, &case.route);
-        let (b50, b99) = (percentile(&base, 0.5), percentile(&base, 0.99));
+        let (b50, b99, gw_bytes) = baseline(gateway, case);
         let f = relay_case(gateway, case, *answer_len);
         let o50 = us(f.p50) - us(b50);
         println!(
-            "  {:<16} overhead p50 {:>7.1}µs p99 {:>7.1}µs, CPU/call {:>6.1}µs: the server's own work is {:>6.1}µs",
+            "  {:<16} overhead p50 {:>7.1}µs p99 {:>7.1}µs, CPU/call {:>6.1}µs (of it sys {}): the server's own work is {:>6.1}µs",
             case.label,
             o50,
             us(f.p99) - us(b99),
             f.cpu_us,
+            sys_column(f.sys_us).trim(),
             server_cpu - f.cpu_us
         );
         if case.tool == "smartalex_list_contacts" {
@@ -1094,6 +1221,32 @@ fn main() {
         }
     }
     print_growth("relay growth", &relay_growth);
+    // Under the call that reads no route: rmcp alone, on the same transport.
+    let refused = cases
+        .iter()
+        .zip(&answers)
+        .find(|(case, _)| case.route.is_none());
+    if let Some((case, (answer_len, server_cpu))) = refused {
+        let mut s = Stdio_::rmcp(*answer_len);
+        s.initialize();
+        s.roundtrip("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n");
+        for i in 0..WARMUP {
+            let reply = s.roundtrip(&call_line(10 + i, case));
+            assert!(reply.contains("\"isError\":true"), "{reply}");
+        }
+        let f = measure(s, case);
+        println!(
+            "  floor: a bare rmcp server on the same stdio transport, answering `{}` at once with {} bytes of text: call p50 {:.1}µs p99 {:.1}µs, CPU/call {:.1}µs (of it sys {}): the server's own work on `{}` is {:.1}µs",
+            case.tool,
+            answer_len,
+            us(f.p50),
+            us(f.p99),
+            f.cpu_us,
+            sys_column(f.sys_us),
+            case.label,
+            server_cpu - f.cpu_us
+        );
+    }
     let page_json = payloads::contact_page(25);
     println!(
         "  floor: checking that the {}-byte 25-contact page is JSON (serde_json, into `IgnoredAny`) costs {:.1}µs of CPU; parsing it into a `Value` {:.1}µs",
@@ -1103,8 +1256,8 @@ fn main() {
     );
     println!(
         "  floor: a bare reqwest GET of {} costs its thread {:.1}µs of CPU per call",
-        cases[1].route,
-        reqwest_floor(gateway, &cases[1].route)
+        page_route,
+        reqwest_floor(gateway, page_route)
     );
 
     let mut starts = Vec::new();
@@ -1125,8 +1278,7 @@ fn main() {
     println!("http (stateless 2026-07-28, API key), 1 client, {CALLS} calls per payload");
     let server = start_http(gateway);
     for case in &cases {
-        let (base, _) = direct(gateway, &case.route);
-        let b50 = percentile(&base, 0.5);
+        let (b50, _, _) = baseline(gateway, case);
         let (p50, p99, cpu) = http_sequential(&server, case);
         println!(
             "  {:<16} call p50 {:>7.1}µs p99 {:>7.1}µs, overhead p50 {:>7.1}µs, CPU/call {:>6.1}µs",
@@ -1137,7 +1289,6 @@ fn main() {
             cpu
         );
     }
-    let page = &cases[1];
     let (rate, p50, p99, cpu) = http_load(&server, page, CLIENTS);
     println!(
         "http, {CLIENTS} clients, {} for {} s: {rate:.0} calls/s, p50 {:.2} ms, p99 {:.2} ms, CPU/call {cpu:.1}µs",
@@ -1148,13 +1299,13 @@ fn main() {
     );
     let (rate, p50, p99, _) = load(
         gateway,
-        &get_request(gateway, &page.route),
+        &get_request(gateway, page_route),
         CLIENTS,
         std::process::id(),
     );
     println!(
         "  floor: {CLIENTS} clients GET {} from the gateway itself, no MCP server: {rate:.0} calls/s, p50 {:.2} ms, p99 {:.2} ms",
-        page.route,
+        page_route,
         us(p50) / 1e3,
         us(p99) / 1e3
     );
