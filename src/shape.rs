@@ -964,55 +964,79 @@ fn key_text<'a>(token: &Token<'a>) -> Result<Cow<'a, str>, String> {
 }
 
 /// The text of a JSON string token with escapes.
+///
+/// The runs between escapes are copied whole, found eight bytes at a time
+/// ([`plain_run`]); a note or a transcript line with one quote or line
+/// break in it was pushed a character at a time.
 fn unescape(raw: &str) -> Result<String, String> {
+    let b = raw.as_bytes();
     let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('"') => out.push('"'),
-            Some('\\') => out.push('\\'),
-            Some('/') => out.push('/'),
-            Some('b') => out.push('\u{8}'),
-            Some('f') => out.push('\u{c}'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('t') => out.push('\t'),
-            Some('u') => {
-                let unit = hex4(&mut chars)?;
-                let code = if (0xD800..0xDC00).contains(&unit) {
-                    if chars.next() != Some('\\') || chars.next() != Some('u') {
-                        return Err("lone leading surrogate in \\u escape".into());
-                    }
-                    let low = hex4(&mut chars)?;
-                    if !(0xDC00..0xE000).contains(&low) {
-                        return Err("invalid surrogate pair in \\u escape".into());
-                    }
-                    0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                } else {
-                    unit
-                };
-                out.push(char::from_u32(code).ok_or("lone trailing surrogate in \\u escape")?);
+    let mut i = 0;
+    while i < b.len() {
+        // Every byte a run ends at is ASCII, so the run is whole characters.
+        let end = plain_run(b, i);
+        out.push_str(raw.get(i..end).unwrap_or_default());
+        match b.get(end) {
+            None => break,
+            Some(b'\\') => {
+                let (c, len) = escaped_char(b, end + 1)?;
+                out.push(c);
+                i = end + 1 + len;
             }
-            _ => return Err("invalid escape".into()),
+            // A quote or a control character: never in a token's text (the
+            // scan ends a string at one and refuses the other), kept as is.
+            Some(&c) => {
+                out.push(char::from(c));
+                i = end + 1;
+            }
         }
     }
     Ok(out)
 }
 
-fn hex4(chars: &mut std::str::Chars<'_>) -> Result<u32, String> {
-    let mut n = 0;
-    for _ in 0..4 {
-        let d = chars
-            .next()
-            .and_then(|c| c.to_digit(16))
-            .ok_or("invalid \\u escape")?;
-        n = n * 16 + d;
-    }
-    Ok(n)
+/// The character of the escape whose backslash is just before `b[at]`, and
+/// how many bytes after the backslash it takes.
+fn escaped_char(b: &[u8], at: usize) -> Result<(char, usize), String> {
+    let c = match b.get(at) {
+        Some(b'"') => '"',
+        Some(b'\\') => '\\',
+        Some(b'/') => '/',
+        Some(b'b') => '\u{8}',
+        Some(b'f') => '\u{c}',
+        Some(b'n') => '\n',
+        Some(b'r') => '\r',
+        Some(b't') => '\t',
+        Some(b'u') => {
+            let unit = hex4(b, at + 1)?;
+            if !(0xD800..0xDC00).contains(&unit) {
+                let c = char::from_u32(unit).ok_or("lone trailing surrogate in \\u escape")?;
+                return Ok((c, 5));
+            }
+            if b.get(at + 5..at + 7) != Some(b"\\u") {
+                return Err("lone leading surrogate in \\u escape".into());
+            }
+            let low = hex4(b, at + 7)?;
+            if !(0xDC00..0xE000).contains(&low) {
+                return Err("invalid surrogate pair in \\u escape".into());
+            }
+            let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+            let c = char::from_u32(code).ok_or("invalid surrogate pair in \\u escape")?;
+            return Ok((c, 11));
+        }
+        _ => return Err("invalid escape".into()),
+    };
+    Ok((c, 1))
+}
+
+/// The four hex digits at `b[at..]`.
+fn hex4(b: &[u8], at: usize) -> Result<u32, String> {
+    let digits = b.get(at..at + 4).ok_or("invalid \\u escape")?;
+    digits.iter().try_fold(0, |n, &d| {
+        char::from(d)
+            .to_digit(16)
+            .map(|d| n * 16 + d)
+            .ok_or_else(|| "invalid \\u escape".to_owned())
+    })
 }
 
 /// Hyphenated and lower-case: what the SDK's `Uuid` writes. The hyphens
@@ -1392,6 +1416,79 @@ mod tests {
         }
         assert!(!is_lower_uuid(&good.as_bytes()[1..]));
         assert!(!is_lower_uuid(format!("{good}0").as_bytes()));
+    }
+
+    /// Whether `raw` can be a string token's text: no quote but escaped.
+    fn is_token_text(raw: &str) -> bool {
+        let mut bytes = raw.bytes();
+        while let Some(c) = bytes.next() {
+            match c {
+                b'\\' => {
+                    bytes.next();
+                }
+                b'"' => return false,
+                _ => {}
+            }
+        }
+        true
+    }
+
+    #[test]
+    fn unescapes_as_serde_json_reads() {
+        // Every escape, good and bad, next to plain runs of both lengths
+        // around a word, in every order of three.
+        let pieces = [
+            "a",
+            "é",
+            "😀",
+            "plain run ",
+            r#"\""#,
+            r"\\",
+            r"\/",
+            r"\b",
+            r"\f",
+            r"\n",
+            r"\r",
+            r"\t",
+            r"\u0041",
+            r"\u00e9",
+            r"\u20AC",
+            r"\ud83d\ude00",
+            r"\uD83D\uDE00",
+            r"\ud800",
+            r"\udc00",
+            r"\ud800\u0041",
+            r"\ud800x",
+            r"\u12",
+            r"\u12g4",
+            r"\u+041",
+            r"\x",
+            r"\u00é9",
+            r"\",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let raw = format!("{a}{b}{c}");
+                    if !is_token_text(&raw) {
+                        continue;
+                    }
+                    let theirs = serde_json::from_str::<String>(&format!("\"{raw}\""));
+                    assert_eq!(unescape(&raw).ok(), theirs.ok(), "{raw}");
+                }
+            }
+        }
+        for (raw, message) in [
+            (r"x\ud800y", "lone leading surrogate in \\u escape"),
+            (r"\udc00", "lone trailing surrogate in \\u escape"),
+            (r"\ud800\u0041", "invalid surrogate pair in \\u escape"),
+            (r"\u12", "invalid \\u escape"),
+            (r"\u+041", "invalid \\u escape"),
+            (r"\q", "invalid escape"),
+            (r"ends\", "invalid escape"),
+        ] {
+            assert_eq!(unescape(raw), Err(message.to_owned()), "{raw}");
+        }
     }
 
     #[test]
