@@ -545,6 +545,13 @@ impl Stdio_ {
         reply
     }
 
+    /// `initialize`, then `notifications/initialized` and a `ping`, as a
+    /// client opens a session.
+    fn open_session(&mut self) {
+        self.initialize();
+        self.roundtrip("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n");
+    }
+
     fn initialize(&mut self) -> String {
         self.roundtrip("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"bench\",\"version\":\"0\"}}}\n")
     }
@@ -586,8 +593,7 @@ fn stdio_case(gateway: SocketAddr, case: &Case) -> Figures {
 
 /// `s` initialized and warmed up on `case`.
 fn ready(mut s: Stdio_, case: &Case) -> Stdio_ {
-    s.initialize();
-    s.roundtrip("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n");
+    s.open_session();
     for i in 0..WARMUP {
         check(s.roundtrip(&call_line(10 + i, case)).as_bytes(), case);
     }
@@ -1213,7 +1219,7 @@ fn main() {
             o50,
             us(f.p99) - us(b99),
             f.cpu_us,
-            sys_column(f.sys_us).trim(),
+            sys_column(f.sys_us),
             server_cpu - f.cpu_us
         );
         if case.tool == "smartalex_list_contacts" {
@@ -1228,8 +1234,7 @@ fn main() {
         .find(|(case, _)| case.route.is_none());
     if let Some((case, (answer_len, server_cpu))) = refused {
         let mut s = Stdio_::rmcp(*answer_len);
-        s.initialize();
-        s.roundtrip("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n");
+        s.open_session();
         for i in 0..WARMUP {
             let reply = s.roundtrip(&call_line(10 + i, case));
             assert!(reply.contains("\"isError\":true"), "{reply}");
