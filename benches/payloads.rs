@@ -1,6 +1,7 @@
 //! The server's cost on the answers users actually fetch.
 //!
-//! `cargo bench --bench payloads` (release build). Set `SMARTALEX_MCP_BIN`
+//! `cargo bench --bench payloads` (the bench profile: release with
+//! whole-program LTO, as shipped). Set `SMARTALEX_MCP_BIN`
 //! to measure another build of the binary (an older commit, say) with the
 //! very same harness and gateway.
 //!

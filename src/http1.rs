@@ -14,8 +14,8 @@
 //! What it keeps of reqwest's behaviour, so that nothing a caller sees
 //! changes: connections kept alive and reused (an idle one the gateway has
 //! closed is noticed before it is used, and an idempotent request that meets
-//! a closed connection anyway is sent once more on a new one); the connect
-//! and whole-request timeouts; the 8 MiB bound on an answer
+//! a closed connection anyway is sent again, on another kept connection or a
+//! new one); the connect and whole-request timeouts; the 8 MiB bound on an answer
 //! ([`smartalex::MAX_RESPONSE_BYTES`]); `Content-Length`, chunked and
 //! close-delimited bodies; the default `User-Agent` and bearer credential.
 //!
@@ -233,8 +233,8 @@ impl Plain {
     }
 
     /// Send `message` and read the answer, `want(status)` of its body, within
-    /// the request timeout. `idempotent` requests are sent once more on a new
-    /// connection when a reused one turns out closed.
+    /// the request timeout. `idempotent` requests are sent again, on another
+    /// kept connection or a new one, when a reused one turns out closed.
     pub(crate) async fn send(
         &self,
         message: &[u8],
