@@ -419,7 +419,17 @@ fn error(id: Value, code: i64, message: String) -> Value {
 /// What to answer for a line that is not a message rmcp can take.
 fn reject(line: &[u8], parse_error: &serde_json::Error) -> Value {
     match serde_json::from_slice::<Value>(line) {
-        Err(e) => error(Value::Null, -32700, format!("Parse error: {e}")),
+        Err(e) => match lone_surrogate(line) {
+            Some(half) => error(
+                half.id,
+                -32700,
+                format!(
+                    "Parse error: {} at column {} is half of a UTF-16 surrogate pair, with no other half; send the whole character, or both halves",
+                    half.escape, half.column
+                ),
+            ),
+            None => error(Value::Null, -32700, format!("Parse error: {e}")),
+        },
         Ok(v) => {
             let id = v.get("id").cloned().unwrap_or(Value::Null);
             let why = if v.is_array() {
@@ -430,6 +440,77 @@ fn reject(line: &[u8], parse_error: &serde_json::Error) -> Value {
             error(id, -32600, format!("Invalid Request: {why}"))
         }
     }
+}
+
+/// A `\uXXXX` escape naming half of a UTF-16 surrogate pair whose other half
+/// is not next to it, in a line that is JSON but for it.
+#[derive(Debug)]
+struct LoneSurrogate {
+    /// The request's id, when the line has one that is not itself broken.
+    id: Value,
+    /// The first such escape, as it stands in the line.
+    escape: String,
+    /// Where it starts in the line: its byte, counted from 1.
+    column: usize,
+}
+
+/// RFC 8259's grammar allows any `\uXXXX` in a string, but a string holds
+/// characters, and half a surrogate pair is none: serde_json refuses the
+/// line. A JavaScript client writes exactly that for a string cut inside an
+/// emoji (`JSON.stringify` escapes the lone half), so the line is read again
+/// with each such half as U+FFFD, only to find the request's id: its client
+/// then gets an error for its request, rather than waiting for an answer
+/// that a parse error with no id never gives it.
+fn lone_surrogate(line: &[u8]) -> Option<LoneSurrogate> {
+    let unit = |at: usize| -> Option<u32> {
+        let hex = line.get(at..at + 4)?;
+        if !hex.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+    };
+    let mut fixed = Vec::with_capacity(line.len());
+    let mut first = None;
+    let mut in_string = false;
+    let mut i = 0;
+    while let Some(&c) = line.get(i) {
+        if !in_string || c != b'\\' {
+            in_string ^= c == b'"';
+            fixed.push(c);
+            i += 1;
+            continue;
+        }
+        let step = match (line.get(i + 1), unit(i + 2)) {
+            (Some(b'u'), Some(0xD800..=0xDBFF))
+                if line.get(i + 6..i + 8) == Some(b"\\u")
+                    && matches!(unit(i + 8), Some(0xDC00..=0xDFFF)) =>
+            {
+                12
+            }
+            (Some(b'u'), Some(0xD800..=0xDFFF)) => {
+                first.get_or_insert(i);
+                fixed.extend_from_slice(b"\\ufffd");
+                i += 6;
+                continue;
+            }
+            _ => 2,
+        };
+        let end = (i + step).min(line.len());
+        fixed.extend_from_slice(&line[i..end]);
+        i = end;
+    }
+    let at = first?;
+    let message: Value = serde_json::from_slice(&fixed).ok()?;
+    let id = match message.get("id") {
+        Some(id @ Value::Number(_)) => id.clone(),
+        Some(Value::String(id)) if !id.contains('\u{FFFD}') => Value::String(id.clone()),
+        _ => Value::Null,
+    };
+    Some(LoneSurrogate {
+        id,
+        escape: String::from_utf8_lossy(&line[at..at + 6]).into_owned(),
+        column: at + 1,
+    })
 }
 
 impl<R> Transport<RoleServer> for LineTransport<R>
@@ -669,6 +750,68 @@ mod tests {
                 .contains("batches")
         );
     }
+    #[test]
+    fn half_a_surrogate_pair_is_refused_with_the_requests_id() {
+        let e = serde_json::from_str::<Value>("{").unwrap_err();
+        for (args, escape) in [
+            (r#"{"id":"\ud800"}"#, r"\ud800"),
+            (r#"{"id":"ab\uDBFFcd"}"#, r"\uDBFF"),
+            (r#"{"id":"\udc00\ud83d\ude00"}"#, r"\udc00"),
+            (r#"{"id":"\ud83d\ude00 \ud83d"}"#, r"\ud83d"),
+            (r#"{"id":"\ud83d\u0041"}"#, r"\ud83d"),
+            (r#"{"id":"\\\ud83d"}"#, r"\ud83d"),
+        ] {
+            let line = format!(
+                r#"{{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{{"name":"smartalex_get_contact","arguments":{args}}}}}"#
+            );
+            assert!(serde_json::from_str::<Value>(&line).is_err(), "{line}");
+            let r = reject(line.as_bytes(), &e);
+            assert_eq!(
+                (r["id"].clone(), r["error"]["code"].clone()),
+                (json!(5), json!(-32700)),
+                "{line}: {r}"
+            );
+            let column = line.rfind(escape).unwrap() + 1;
+            assert_eq!(
+                r["error"]["message"],
+                format!(
+                    "Parse error: {escape} at column {column} is half of a UTF-16 surrogate pair, with no other half; send the whole character, or both halves"
+                ),
+                "{line}"
+            );
+        }
+        // An escaped backslash before `u` is no escape, and a whole pair is a
+        // character: in a line broken otherwise, neither is half of anything.
+        for line in [r#"{"id":7,"x":"\\ud800"#, r#"{"id":7,"x":"\ud83d\ude00"#] {
+            let r = reject(line.as_bytes(), &e);
+            assert_eq!(r["id"], Value::Null, "{line}: {r}");
+            let message = r["error"]["message"].as_str().unwrap();
+            assert!(!message.contains("surrogate"), "{r}");
+        }
+        // An id that is itself broken is not echoed, mended or not.
+        for (line, id) in [
+            (
+                r#"{"jsonrpc":"2.0","id":"a\ud800","method":"ping"}"#,
+                Value::Null,
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":"r-\ud800","method":"x","params":{"s":"\ud800"}}"#,
+                Value::Null,
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":"r-1","method":"x","params":{"s":"\ud800"}}"#,
+                json!("r-1"),
+            ),
+        ] {
+            let r = reject(line.as_bytes(), &e);
+            assert_eq!(
+                (&r["id"], &r["error"]["code"]),
+                (&id, &json!(-32700)),
+                "{r}"
+            );
+        }
+    }
+
     #[cfg(target_os = "linux")]
     #[test]
     fn a_pipe_is_widened_to_hold_an_answer_once() {

@@ -146,6 +146,21 @@ async fn every_malformed_line_gets_a_specific_answer() {
     assert_eq!(r["error"]["code"], -32600, "{r}");
     assert!(r["error"]["message"].as_str().unwrap().contains("batches"));
 
+    // Half a surrogate pair, as a JavaScript client writes a string cut
+    // inside an emoji: not a string serde_json reads, yet its request is
+    // answered, so the client is not left waiting.
+    let line = r#"{"jsonrpc":"2.0","id":72,"method":"tools/call","params":{"name":"smartalex_create_contact","arguments":{"first_name":"Ada \ud83d"}}}"#;
+    s.send_line(line).await;
+    let r = s.response_to(json!(72)).await;
+    assert_eq!(r["error"]["code"], -32700, "{r}");
+    assert_eq!(
+        r["error"]["message"],
+        format!(
+            "Parse error: \\ud83d at column {} is half of a UTF-16 surrogate pair, with no other half; send the whole character, or both halves",
+            line.find(r"\ud83d").unwrap() + 1
+        )
+    );
+
     let r = s.request("no/such/method", json!({})).await;
     assert_eq!(r["error"]["code"], -32601);
     assert_eq!(r["error"]["message"], "Method not found: no/such/method");
