@@ -7,3 +7,4 @@
 pub mod listen;
 pub mod origin;
 pub mod ratelimit;
+pub mod unread;

@@ -36,6 +36,11 @@
 //! ahead of every deadline its requests arm ([`TICK`]), so arming one does
 //! not wake its driver either.
 //!
+//! **Answers before the body** ([`crate::unread`]): what the router leaves
+//! unread of a request body is read and discarded within bounds before the
+//! answer goes out, or the answer says `Connection: close`; hyper alone
+//! would close the connection without saying so.
+//!
 //! Graceful shutdown: [`serve`]'s `shutdown` future stops accepting and asks
 //! each connection to finish (hyper completes the request in progress and
 //! closes; idle ones close at once); `serve` returns when all are closed.
@@ -67,6 +72,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::time::Instant;
+
+use crate::unread;
 
 /// Bounds on the connections of one server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,12 +292,16 @@ async fn connection(
     });
     let per_request = {
         let track = Arc::clone(&track);
-        hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        hyper::service::service_fn(move |request: Request<Incoming>| {
             let active = Active::begin(&track);
+            let (parts, body) = request.into_parts();
+            let (body, unread) = unread::lend(body);
+            let mut request = Request::from_parts(parts, body);
             request.extensions_mut().insert(ConnectInfo(peer));
             let response = service.call(request);
             async move {
                 let response: Response<Body> = response.await?;
+                let response = unread.finish(response).await;
                 Ok::<_, Infallible>(response.map(|inner| Tracked {
                     inner,
                     _active: active,

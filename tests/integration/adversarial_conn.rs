@@ -9,7 +9,8 @@
 //! wait until one frees; behind a trusted proxy the per-IP budget belongs to
 //! the forwarded client, and from anyone else the header is ignored;
 //! anonymous traffic cannot starve a valid key; a refused key is
-//! introspected once per negative-cache window.
+//! introspected once per negative-cache window; an answer given before the
+//! request's body is read keeps the connection, or says it closes.
 
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -174,6 +175,78 @@ async fn conn_partial_headers_are_cut_at_the_header_timeout_on_both_servers() {
         );
         // The server still serves whoever sends a whole request.
         served_connection(addr).await;
+    }
+}
+
+/// A POST of `body_len` bytes with no credential (refused before its body is
+/// read), of which `send` bytes are sent.
+fn refused_post(path: &str, body_len: usize, send: usize) -> Vec<u8> {
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Accept: application/json, text/event-stream\r\nContent-Length: {body_len}\r\n\r\n"
+    )
+    .into_bytes();
+    let mut body = format!(r#"{{"note":"{}"}}"#, "x".repeat(body_len - 11)).into_bytes();
+    assert_eq!(body.len(), body_len);
+    body.truncate(send);
+    request.extend_from_slice(&body);
+    request
+}
+
+/// On both servers, a request answered before its body is read (401 here)
+/// does not cost its keep-alive connection: a 200 KB body is read and
+/// discarded, and the next request on the same connection is answered. A
+/// body over 1 MiB, or one that does not arrive within half a second, is not
+/// waited for: its answer says `Connection: close`, and the connection
+/// closes, so the client knows to open another.
+#[tokio::test]
+async fn conn_an_answer_before_the_body_is_read_keeps_or_closes_the_connection_openly() {
+    let sandbox = sandbox_process(&["--idle-timeout", "30"]).await;
+    let (_sb, mcp) = cloud(&["--idle-timeout", "30"]).await;
+    let closes = |head: &str| {
+        head.lines()
+            .any(|l| l.to_ascii_lowercase().replace(' ', "") == "connection:close")
+    };
+    for (server, addr, path) in [
+        ("sandbox", sandbox.addr, "/v1/contacts"),
+        ("http", addr_of(&mcp.url), "/mcp"),
+    ] {
+        let mut stream = served_connection(addr).await;
+        stream
+            .write_all(&refused_post(path, 200 * 1024, 200 * 1024))
+            .await
+            .unwrap();
+        let head = read_response(&mut stream).await;
+        assert!(head.starts_with("HTTP/1.1 401"), "{server}: {head}");
+        assert!(!closes(&head), "{server}: {head}");
+        stream.write_all(HEALTHZ).await.unwrap();
+        let next = read_response(&mut stream).await;
+        assert!(
+            next.starts_with("HTTP/1.1 200") || next.starts_with("HTTP/1.1 401"),
+            "{server}: {next}"
+        );
+
+        for (what, request) in [
+            ("a 2 MiB body", refused_post(path, 2 << 20, 1000)),
+            ("a body that stops", refused_post(path, 1000, 10)),
+        ] {
+            let mut stream = served_connection(addr).await;
+            let sent = Instant::now();
+            stream.write_all(&request).await.unwrap();
+            let head = read_response(&mut stream).await;
+            assert!(head.starts_with("HTTP/1.1 401"), "{server}, {what}: {head}");
+            assert!(closes(&head), "{server}, {what}: {head}");
+            assert!(
+                sent.elapsed() < Duration::from_secs(3),
+                "{server}, {what}: answered after {:?}",
+                sent.elapsed()
+            );
+            let closed = closed_within(&mut stream, Duration::from_secs(5)).await;
+            assert!(
+                closed.is_some(),
+                "{server}, {what}: the connection stayed open"
+            );
+        }
     }
 }
 
