@@ -33,7 +33,7 @@ use serde_json::Value;
 
 use smartalex_schema::{Pattern, format_message, format_ok};
 
-use crate::escape::{plain_run, write_escaped_inner};
+use crate::escape::{escaped_char, plain_run, write_escaped_inner};
 use crate::written::{Mark, Written};
 
 /// The fence around a third party's text ([`crate::untrusted`]) with the
@@ -992,51 +992,6 @@ fn unescape(raw: &str) -> Result<String, String> {
         }
     }
     Ok(out)
-}
-
-/// The character of the escape whose backslash is just before `b[at]`, and
-/// how many bytes after the backslash it takes.
-fn escaped_char(b: &[u8], at: usize) -> Result<(char, usize), String> {
-    let c = match b.get(at) {
-        Some(b'"') => '"',
-        Some(b'\\') => '\\',
-        Some(b'/') => '/',
-        Some(b'b') => '\u{8}',
-        Some(b'f') => '\u{c}',
-        Some(b'n') => '\n',
-        Some(b'r') => '\r',
-        Some(b't') => '\t',
-        Some(b'u') => {
-            let unit = hex4(b, at + 1)?;
-            if !(0xD800..0xDC00).contains(&unit) {
-                let c = char::from_u32(unit).ok_or("lone trailing surrogate in \\u escape")?;
-                return Ok((c, 5));
-            }
-            if b.get(at + 5..at + 7) != Some(b"\\u") {
-                return Err("lone leading surrogate in \\u escape".into());
-            }
-            let low = hex4(b, at + 7)?;
-            if !(0xDC00..0xE000).contains(&low) {
-                return Err("invalid surrogate pair in \\u escape".into());
-            }
-            let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-            let c = char::from_u32(code).ok_or("invalid surrogate pair in \\u escape")?;
-            return Ok((c, 11));
-        }
-        _ => return Err("invalid escape".into()),
-    };
-    Ok((c, 1))
-}
-
-/// The four hex digits at `b[at..]`.
-fn hex4(b: &[u8], at: usize) -> Result<u32, String> {
-    let digits = b.get(at..at + 4).ok_or("invalid \\u escape")?;
-    digits.iter().try_fold(0, |n, &d| {
-        char::from(d)
-            .to_digit(16)
-            .map(|d| n * 16 + d)
-            .ok_or_else(|| "invalid \\u escape".to_owned())
-    })
 }
 
 /// Hyphenated and lower-case: what the SDK's `Uuid` writes. The hyphens

@@ -48,6 +48,8 @@ use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWrite
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 
+use crate::escape::{escaped_char, hex4};
+
 /// The largest message accepted: far above any real tool call (100 contact
 /// ids are ~4 KiB), far below what would hurt the process.
 pub const MAX_LINE: usize = 4 * 1024 * 1024;
@@ -462,13 +464,6 @@ struct LoneSurrogate {
 /// then gets an error for its request, rather than waiting for an answer
 /// that a parse error with no id never gives it.
 fn lone_surrogate(line: &[u8]) -> Option<LoneSurrogate> {
-    let unit = |at: usize| -> Option<u32> {
-        let hex = line.get(at..at + 4)?;
-        if !hex.iter().all(u8::is_ascii_hexdigit) {
-            return None;
-        }
-        u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
-    };
     let mut fixed = Vec::with_capacity(line.len());
     let mut first = None;
     let mut in_string = false;
@@ -480,24 +475,22 @@ fn lone_surrogate(line: &[u8]) -> Option<LoneSurrogate> {
             i += 1;
             continue;
         }
-        let step = match (line.get(i + 1), unit(i + 2)) {
-            (Some(b'u'), Some(0xD800..=0xDBFF))
-                if line.get(i + 6..i + 8) == Some(b"\\u")
-                    && matches!(unit(i + 8), Some(0xDC00..=0xDFFF)) =>
+        let len = match escaped_char(line, i + 1) {
+            Ok((_, len)) => 1 + len,
+            Err(_)
+                if line.get(i + 1) == Some(&b'u')
+                    && matches!(hex4(line, i + 2), Ok(0xD800..=0xDFFF)) =>
             {
-                12
-            }
-            (Some(b'u'), Some(0xD800..=0xDFFF)) => {
                 first.get_or_insert(i);
                 fixed.extend_from_slice(b"\\ufffd");
                 i += 6;
                 continue;
             }
-            _ => 2,
+            // Broken some other way: not the line this is for.
+            Err(_) => return None,
         };
-        let end = (i + step).min(line.len());
-        fixed.extend_from_slice(&line[i..end]);
-        i = end;
+        fixed.extend_from_slice(&line[i..i + len]);
+        i += len;
     }
     let at = first?;
     let message: Value = serde_json::from_slice(&fixed).ok()?;
@@ -750,6 +743,7 @@ mod tests {
                 .contains("batches")
         );
     }
+
     #[test]
     fn half_a_surrogate_pair_is_refused_with_the_requests_id() {
         let e = serde_json::from_str::<Value>("{").unwrap_err();
